@@ -1,0 +1,44 @@
+"""ManagementAuthorizer: resolves HTTP Basic (token id + secret) or Bearer (secret) to a workspace."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+    HttpVerb,
+)
+
+from signing_keys.config import Settings
+from signing_keys.credentials import CredentialService
+from signing_keys.errors import Unauthenticated
+from signing_keys.observability import instrumented
+from signing_keys.store import KeyStore
+
+# API Gateway caches this policy per credential, so it must allow every management route, not just this one.
+MANAGEMENT_RESOURCES = (
+    "iam/signing-keys",
+    "iam/signing-keys/*",
+    "access-control/signing-key",
+    "access-control/signing-key/*",
+)
+
+settings = Settings.from_env()
+credentials = CredentialService(KeyStore.connect(settings.table_name))
+
+
+def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = APIGatewayAuthorizerRequestEvent(event)
+    try:
+        workspace = credentials.workspace_for(request.headers.get("Authorization"))
+    except Unauthenticated:
+        # This exact message is how a Lambda authorizer makes API Gateway answer 401.
+        raise Exception("Unauthorized") from None  # noqa: TRY002
+    policy = APIGatewayAuthorizerResponse.from_route_arn(
+        request.method_arn, principal_id=workspace, context={"workspaceId": workspace}
+    )
+    for resource in MANAGEMENT_RESOURCES:
+        policy.allow_route(HttpVerb.ALL.value, resource)
+    return policy.asdict()
+
+
+lambda_handler = instrumented(authorize)

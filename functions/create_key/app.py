@@ -1,0 +1,41 @@
+"""CreateKeyFunction: POST /iam/signing-keys (FastPix) and POST /access-control/signing-key (Livepeer)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from signing_keys.api import entrypoint, management_api, workspace_id
+from signing_keys.config import Settings
+from signing_keys.dialects import fastpix, livepeer
+from signing_keys.models import Algorithm
+from signing_keys.service import KeyService
+
+settings = Settings.from_env()
+service = KeyService.from_settings(settings)
+app = management_api()
+
+
+@app.post("/iam/signing-keys")
+def create_fastpix_key(body: Annotated[fastpix.CreateKeyBody | None, Body()] = None) -> Response:
+    created = service.create_key(
+        workspace_id(app),
+        default_algorithm=Algorithm.RS256,
+        public_key=body.publicKey if body else None,
+    )
+    return fastpix.created(created)
+
+
+@app.post("/access-control/signing-key")
+def create_livepeer_key(body: Annotated[livepeer.CreateKeyBody | None, Body()] = None) -> Response:
+    created = service.create_key(
+        workspace_id(app),
+        default_algorithm=Algorithm.ES256,
+        name=body.name if body else None,
+        project_id=body.projectId if body else None,
+        public_key=body.publicKey if body else None,
+    )
+    return livepeer.created(created)
+
+
+lambda_handler = entrypoint(app, settings)

@@ -1,0 +1,29 @@
+"""GetKeyFunction: GET /iam/signing-keys/{signingKeyId} and GET /access-control/signing-key/{keyId}."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from signing_keys.api import entrypoint, management_api, workspace_id
+from signing_keys.config import Settings
+from signing_keys.dialects import fastpix, livepeer
+from signing_keys.key_ids import KEY_ID_PATTERN
+from signing_keys.service import KeyService
+
+settings = Settings.from_env()
+service = KeyService.from_settings(settings)
+app = management_api()
+
+
+@app.get("/iam/signing-keys/<signingKeyId>")
+def get_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+    return fastpix.key_detail(service.get_key(workspace_id(app), signingKeyId))
+
+
+@app.get("/access-control/signing-key/<keyId>")
+def get_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+    return livepeer.key_detail(service.get_key(workspace_id(app), keyId))
+
+
+lambda_handler = entrypoint(app, settings)

@@ -1,0 +1,1 @@
+"""Signing Keys API: the shared layer (keys, tokens, store, service, dialects)."""

@@ -1,0 +1,126 @@
+"""HTTP glue shared by every handler: the resolver, request guards, and the one error-to-HTTP mapping."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from signing_keys.config import Settings
+from signing_keys.dialects import JSON, fastpix, json_response, livepeer
+from signing_keys.errors import (
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    SigningKeyError,
+    Unauthenticated,
+)
+from signing_keys.observability import Handler, instrumented, logger
+
+FASTPIX_PREFIX = "/iam/"
+LIVEPEER_PREFIX = "/access-control/"
+
+
+def error_body(path: str, status: int, message: str, fields: list[FieldError]) -> dict[str, Any]:
+    """The error shape of the dialect that owns `path`; other routes get one both clients parse."""
+    if path.startswith(FASTPIX_PREFIX):
+        return fastpix.error_body(status, message, fields)
+    if path.startswith(LIVEPEER_PREFIX):
+        return livepeer.error_body(status, message, fields)
+    return {**fastpix.error_body(status, message, fields), **livepeer.error_body(status, message, fields)}
+
+
+def _error_parts(path: str, error: SigningKeyError) -> tuple[dict[str, Any], dict[str, str]]:
+    fields = error.fields if isinstance(error, InvalidInput) else []
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, ServiceUnavailable) else {}
+    return error_body(path, error.status, error.detail, fields), headers
+
+
+def error_response(path: str, error: SigningKeyError) -> Response:
+    body, headers = _error_parts(path, error)
+    return json_response(error.status, body, headers)
+
+
+def _proxy_error(event: dict[str, Any], error: SigningKeyError) -> dict[str, Any]:
+    """A rejection answered before routing, in the API Gateway proxy response format."""
+    body, headers = _error_parts(str(event.get("path") or ""), error)
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": JSON, **headers},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    # pydantic locations look like ("body", "name") or ("query", "limit"); JSON errors carry a position.
+    parts = [str(part) for part in location[1:] if not isinstance(part, int)]
+    return ".".join(parts) or str(location[0])
+
+
+def _invalid_input(error: RequestValidationError) -> InvalidInput:
+    """Pydantic's message and location only: its `input` may be a key the caller should not see echoed."""
+    fields = [FieldError(_field_name(e.get("loc", ("body",))), e.get("msg", "invalid")) for e in error.errors()]
+    return InvalidInput(fields)
+
+
+def management_api() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(SigningKeyError)
+    def _domain_error(error: SigningKeyError) -> Response:
+        return error_response(app.current_event.path, error)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(error: RequestValidationError) -> Response:
+        return error_response(app.current_event.path, _invalid_input(error))
+
+    return app
+
+
+def workspace_id(app: APIGatewayRestResolver) -> str:
+    """The workspace the authorizer resolved from the caller's credential."""
+    workspace = app.current_event.request_context.authorizer.get_context().get("workspaceId")
+    if not isinstance(workspace, str) or not workspace:
+        raise Unauthenticated()
+    return workspace
+
+
+def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
+    """Checked before routing: size first, then that the body decodes as UTF-8 JSON text can."""
+    body = event.get("body")
+    if not body:
+        return None
+    if len(body) > max_body_bytes * 4 // 3 + 4:
+        return PayloadTooLarge(f"request body exceeds {max_body_bytes} bytes")
+    raw: bytes = body.encode("utf-8", "surrogatepass")
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return InvalidInput([FieldError("body", "is not valid base64")])
+    if len(raw) > max_body_bytes:
+        return PayloadTooLarge(f"request body exceeds {max_body_bytes} bytes")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return InvalidInput([FieldError("body", "must be UTF-8 encoded JSON")])
+    return None
+
+
+def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
+    """The Lambda handler of a function: guards, then routing, with logging, metrics and tracing."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        rejected = _body_error(event, settings.max_body_bytes)
+        if rejected is not None:
+            logger.info("request body rejected", extra={"status": rejected.status})
+            return _proxy_error(event, rejected)
+        return app.resolve(event, context)
+
+    return instrumented(handle)

@@ -1,0 +1,57 @@
+"""Runtime configuration, parsed once per container from the environment that template.yaml sets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete or malformed; the container must not serve."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    key_limit: int = 10
+    max_token_lifetime_seconds: int = 86_400
+    clock_skew_seconds: int = 30
+    allowed_issuers: tuple[str, ...] = ()
+    jwks_max_age_seconds: int = 60
+    last_seen_interval_seconds: int = 60
+    max_body_bytes: int = 16_384
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        table_name = env.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise ConfigurationError("TABLE_NAME is not set")
+        issuers = tuple(i.strip() for i in env.get("ALLOWED_ISSUERS", "").split(",") if i.strip())
+        return cls(
+            table_name=table_name,
+            key_limit=_int(env, "KEY_LIMIT", cls.key_limit, 1),
+            max_token_lifetime_seconds=_int(
+                env, "MAX_TOKEN_LIFETIME_SECONDS", cls.max_token_lifetime_seconds, 1
+            ),
+            clock_skew_seconds=_int(env, "CLOCK_SKEW_SECONDS", cls.clock_skew_seconds, 0),
+            allowed_issuers=issuers,
+            jwks_max_age_seconds=_int(env, "JWKS_MAX_AGE_SECONDS", cls.jwks_max_age_seconds, 0),
+            last_seen_interval_seconds=_int(
+                env, "LAST_SEEN_INTERVAL_SECONDS", cls.last_seen_interval_seconds, 1
+            ),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024),
+        )

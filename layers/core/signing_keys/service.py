@@ -1,0 +1,90 @@
+"""Signing-key domain logic, dialect-free: the handlers call this, this calls the store."""
+
+from __future__ import annotations
+
+import math
+
+from signing_keys.config import Settings
+from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
+from signing_keys.key_ids import key_id_for_pem
+from signing_keys.models import Algorithm, CreatedKey, KeyPage, SigningKey, utc_now
+from signing_keys.observability import count
+from signing_keys.store import KeyStore
+
+
+class KeyService:
+    def __init__(self, store: KeyStore, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyService:
+        return cls(KeyStore.connect(settings.table_name), settings)
+
+    def create_key(
+        self,
+        workspace_id: str,
+        *,
+        default_algorithm: Algorithm,
+        name: str | None = None,
+        project_id: str | None = None,
+        public_key: str | None = None,
+    ) -> CreatedKey:
+        # Imported here so that handlers which never make or parse keys never load OpenSSL.
+        from signing_keys import keys
+
+        private_key_pem: str | None = None
+        if public_key is not None:
+            supplied = keys.parse_public_key(public_key)
+            algorithm, public_key_pem = supplied.algorithm, supplied.public_key_pem
+        else:
+            pair = keys.generate(default_algorithm)
+            algorithm, public_key_pem, private_key_pem = pair.algorithm, pair.public_key_pem, pair.private_key_pem
+        key_id = key_id_for_pem(public_key_pem)
+        if key_id is None:  # our own serializer always writes an SPKI block
+            raise InvalidInput([FieldError("publicKey", "is not a valid public key")])
+        key = SigningKey(
+            key_id=key_id,
+            workspace_id=workspace_id,
+            algorithm=algorithm,
+            public_key_pem=public_key_pem,
+            created_at=utc_now(),
+            name=name,
+            project_id=project_id,
+        )
+        try:
+            self._store.add_key(key, self._settings.key_limit)
+        except KeyLimitReached:
+            count("KeyLimitReached")
+            raise
+        count("KeysCreated")
+        return CreatedKey(key=key, private_key_pem=private_key_pem)
+
+    def list_keys(self, workspace_id: str) -> list[SigningKey]:
+        return self._store.list_keys(workspace_id)
+
+    def page_of_keys(self, workspace_id: str, *, page_size: int, page: int) -> KeyPage:
+        keys = self._store.list_keys(workspace_id)
+        start = (page - 1) * page_size
+        return KeyPage(
+            keys=keys[start : start + page_size],
+            total=len(keys),
+            page=page,
+            page_count=math.ceil(len(keys) / page_size),
+        )
+
+    def get_key(self, workspace_id: str, key_id: str) -> SigningKey:
+        key = self._store.get_key(key_id)
+        # Another workspace's key is indistinguishable from a missing one.
+        if key is None or key.workspace_id != workspace_id:
+            raise KeyNotFound()
+        return key
+
+    def update_key(
+        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None
+    ) -> None:
+        self._store.update_key(workspace_id, key_id, name=name, disabled=disabled)
+
+    def delete_key(self, workspace_id: str, key_id: str) -> None:
+        self._store.delete_key(workspace_id, key_id)
+        count("KeysDeleted")

@@ -1,0 +1,69 @@
+"""The HTTP front: a threading server that hands each request to the Gateway and logs one line for it."""
+
+from __future__ import annotations
+
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from signing_keys_local.gateway import MAX_PAYLOAD_BYTES, Gateway, GatewayResult, problem
+
+
+class LocalApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], gateway: Gateway, quiet: bool = False) -> None:
+        self.gateway = gateway
+        self.quiet = quiet
+        super().__init__(address, _RequestHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: LocalApiServer
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        result = self._dispatch()
+        self.send_response(result.status)
+        for name, value in result.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(result.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(result.body)
+        if not self.server.quiet:
+            elapsed = (time.monotonic() - started) * 1000
+            path = urlsplit(self.path).path  # never the query: it may carry a playback token
+            print(f"{self.command} {path} {result.status} {elapsed:.1f}ms", file=sys.stderr, flush=True)
+
+    def _dispatch(self) -> GatewayResult:
+        url = urlsplit(self.path)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return problem(400, "invalid Content-Length")
+        if length > MAX_PAYLOAD_BYTES:
+            self.close_connection = True
+            return self.server.gateway.gateway_response("REQUEST_TOO_LARGE")
+        body = self.rfile.read(length) if length > 0 else None
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name, []).append(value)
+        query = parse_qs(url.query, keep_blank_values=True)
+        return self.server.gateway.handle(
+            self.command, url.path, query, headers, body, source_ip=self.client_address[0]
+        )
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """One line per request is printed by _serve; http.server's own lines would repeat it."""

@@ -1,0 +1,299 @@
+"""Reads template.yaml the way SAM does for the parts the runner needs: parameters, functions, routes,
+authorizers, gateway responses and the table definition."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "123456789012"
+LOCAL_STACK = "signing-keys-local"
+LOCAL_API_ID = "localapi"
+
+_INTRINSICS = ("Ref", "Condition")
+_FN_INTRINSICS = (
+    "GetAtt", "Sub", "Join", "If", "Select", "Split", "FindInMap", "Base64", "Equals", "Not", "And", "Or",
+    "ImportValue", "GetAZs", "Cidr",
+)
+
+
+class TemplateError(ValueError):
+    """template.yaml cannot be served: missing, malformed, or using something the runner does not know."""
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader plus CloudFormation's short-form tags (!Ref, !GetAtt, !Sub, ...)."""
+
+
+def _tag_constructor(tag: str) -> Any:
+    key = tag if tag in _INTRINSICS else f"Fn::{tag}"
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag == "GetAtt":
+                value = str(value).split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return {key: value}
+
+    return construct
+
+
+for _tag in (*_INTRINSICS, *_FN_INTRINSICS):
+    _CfnLoader.add_constructor(f"!{_tag}", _tag_constructor(_tag))
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    name: str
+    function_id: str
+    identity_headers: tuple[str, ...]
+    identity_query: tuple[str, ...]
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, or ANY
+    path: str  # as in the template, e.g. /iam/signing-keys/{signingKeyId}
+    function_id: str
+    authorizer: str | None
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_uri: Path
+    handler: str
+    environment: dict[str, str]
+
+    @property
+    def module_path(self) -> Path:
+        module, _, _ = self.handler.rpartition(".")
+        return self.code_uri / (module.replace(".", "/") + ".py")
+
+    @property
+    def handler_name(self) -> str:
+        return self.handler.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# API Gateway's own answers where the template configures none.
+DEFAULT_GATEWAY_RESPONSES = {
+    "UNAUTHORIZED": GatewayResponse(401, '{"message":"Unauthorized"}'),
+    "ACCESS_DENIED": GatewayResponse(
+        403, '{"message":"User is not authorized to access this resource with an explicit deny"}'
+    ),
+    "MISSING_AUTHENTICATION_TOKEN": GatewayResponse(403, '{"message":"Missing Authentication Token"}'),
+    "AUTHORIZER_FAILURE": GatewayResponse(500, '{"message":null}'),
+    "AUTHORIZER_CONFIGURATION_ERROR": GatewayResponse(500, '{"message":null}'),
+    "INTEGRATION_FAILURE": GatewayResponse(502, '{"message":"Internal server error"}'),
+    "REQUEST_TOO_LARGE": GatewayResponse(413, '{"message":"Request Too Long"}'),
+}
+
+
+class Template:
+    def __init__(self, path: Path, parameter_overrides: dict[str, str] | None = None) -> None:
+        self.path = path.resolve()
+        self.root = self.path.parent
+        try:
+            document = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+        except (OSError, yaml.YAMLError) as exc:
+            raise TemplateError(f"cannot read {path}: {exc}") from exc
+        if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+            raise TemplateError(f"{path} has no Resources section")
+        self.document = document
+        self.resources: dict[str, dict[str, Any]] = document["Resources"]
+        self.parameters = self._parameters(parameter_overrides or {})
+
+    # -- intrinsic functions ------------------------------------------------------------------------
+    def _parameters(self, overrides: dict[str, str]) -> dict[str, str]:
+        declared: dict[str, dict[str, Any]] = self.document.get("Parameters") or {}
+        unknown = sorted(set(overrides) - set(declared))
+        if unknown:
+            raise TemplateError(f"unknown parameter(s) in overrides: {', '.join(unknown)}")
+        values: dict[str, str] = {}
+        for name, spec in declared.items():
+            value = overrides.get(name, spec.get("Default"))
+            if value is None:
+                raise TemplateError(f"parameter {name} has no Default; pass it with --parameter-overrides")
+            allowed = spec.get("AllowedValues")
+            if allowed is not None and str(value) not in {str(a) for a in allowed}:
+                raise TemplateError(f"parameter {name}={value} is not one of {allowed}")
+            if spec.get("Type") == "Number":
+                try:
+                    number = float(value)
+                except ValueError:
+                    raise TemplateError(f"parameter {name}={value} is not a number") from None
+                for bound, ok in (("MinValue", number >= float(spec.get("MinValue", number))),
+                                  ("MaxValue", number <= float(spec.get("MaxValue", number)))):
+                    if not ok:
+                        raise TemplateError(f"parameter {name}={value} violates {bound} {spec[bound]}")
+            values[name] = str(value)
+        return values
+
+    def _ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": LOCAL_REGION,
+            "AWS::AccountId": LOCAL_ACCOUNT,
+            "AWS::StackName": LOCAL_STACK,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            spec = self.document["Parameters"][name]
+            if spec.get("Type") == "CommaDelimitedList":
+                return [item for item in self.parameters[name].split(",") if item]
+            return self.parameters[name]
+        if name in self.resources:
+            if self.resources[name]["Type"] == "AWS::DynamoDB::Table":
+                return f"{LOCAL_STACK}-{name}"
+            return name
+        raise TemplateError(f"!Ref to unknown name {name}")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self._ref(arg)
+            if key == "Fn::Join":
+                separator, items = arg
+                return separator.join(str(v) for v in self.resolve(items))
+            if key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
+            if key == "Fn::GetAtt":
+                resource, attribute = arg
+                return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _sub(self, name: str) -> Any:
+        if "." in name:
+            return self.resolve({"Fn::GetAtt": name.split(".", 1)})
+        return self._ref(name)
+
+    # -- what the runner serves ----------------------------------------------------------------------
+    def _of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {rid: r for rid, r in self.resources.items() if r.get("Type") == kind}
+
+    def functions(self) -> dict[str, Function]:
+        globals_ = (self.document.get("Globals") or {}).get("Function") or {}
+        functions: dict[str, Function] = {}
+        for rid, resource in self._of_type("AWS::Serverless::Function").items():
+            props = resource.get("Properties") or {}
+            env = {
+                **((globals_.get("Environment") or {}).get("Variables") or {}),
+                **((props.get("Environment") or {}).get("Variables") or {}),
+            }
+            code_uri, handler = props.get("CodeUri"), props.get("Handler")
+            if not code_uri or not handler:
+                raise TemplateError(f"{rid} needs CodeUri and Handler")
+            function = Function(
+                logical_id=rid,
+                code_uri=(self.root / code_uri).resolve(),
+                handler=handler,
+                environment={k: str(v) for k, v in self.resolve(env).items()},
+            )
+            if not function.module_path.is_file():
+                raise TemplateError(f"{rid}: handler module {function.module_path} does not exist")
+            functions[rid] = function
+        return functions
+
+    def _api(self) -> dict[str, Any]:
+        apis = self._of_type("AWS::Serverless::Api")
+        if len(apis) != 1:
+            raise TemplateError("the runner serves exactly one AWS::Serverless::Api")
+        return next(iter(apis.values())).get("Properties") or {}
+
+    def stage(self) -> str:
+        return str(self.resolve(self._api().get("StageName", "Prod")))
+
+    def authorizers(self) -> dict[str, Authorizer]:
+        auth = self._api().get("Auth") or {}
+        result: dict[str, Authorizer] = {}
+        for name, spec in (auth.get("Authorizers") or {}).items():
+            arn = spec.get("FunctionArn", {})
+            if not (isinstance(arn, dict) and "Fn::GetAtt" in arn):
+                raise TemplateError(f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn")
+            if spec.get("FunctionPayloadType", "TOKEN") != "REQUEST":
+                raise TemplateError(f"authorizer {name}: only REQUEST authorizers are supported")
+            identity = spec.get("Identity") or {}
+            result[name] = Authorizer(
+                name=name,
+                function_id=arn["Fn::GetAtt"][0],
+                identity_headers=tuple(identity.get("Headers") or ()),
+                identity_query=tuple(identity.get("QueryStrings") or ()),
+                ttl_seconds=int(self.resolve(identity.get("ReauthorizeEvery", 300))),
+            )
+        return result
+
+    def routes(self) -> list[Route]:
+        default = (self._api().get("Auth") or {}).get("DefaultAuthorizer")
+        routes: list[Route] = []
+        for rid, resource in self._of_type("AWS::Serverless::Function").items():
+            for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+                if event.get("Type") != "Api":
+                    continue
+                props = event.get("Properties") or {}
+                authorizer = (props.get("Auth") or {}).get("Authorizer", default)
+                routes.append(
+                    Route(
+                        method=str(props["Method"]).upper(),
+                        path=str(props["Path"]),
+                        function_id=rid,
+                        authorizer=None if authorizer in (None, "NONE") else authorizer,
+                    )
+                )
+        return routes
+
+    def gateway_responses(self) -> dict[str, GatewayResponse]:
+        responses = dict(DEFAULT_GATEWAY_RESPONSES)
+        for kind, spec in (self._api().get("GatewayResponses") or {}).items():
+            headers = {
+                name: str(value).strip("'")
+                for name, value in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items()
+            }
+            default = responses.get(kind, GatewayResponse(500, '{"message":null}'))
+            responses[kind] = GatewayResponse(
+                status=int(spec.get("StatusCode", default.status)),
+                body=(spec.get("ResponseTemplates") or {}).get("application/json", default.body),
+                headers=headers,
+            )
+        return responses
+
+    def table_definition(self) -> dict[str, Any]:
+        """create_table arguments taken from the template's own table, so tests and deployment agree."""
+        tables = self._of_type("AWS::DynamoDB::Table")
+        if len(tables) != 1:
+            raise TemplateError("expected exactly one AWS::DynamoDB::Table")
+        (rid, table), = tables.items()
+        props = self.resolve(table["Properties"])
+        definition: dict[str, Any] = {
+            "TableName": f"{LOCAL_STACK}-{rid}",
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        return definition
