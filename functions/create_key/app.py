@@ -1,6 +1,6 @@
 """CreateKeyFunction: POST /iam/signing-keys (FastPix) and POST /access-control/signing-key (Livepeer)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -17,7 +17,7 @@ app = management_api()
 
 
 @app.post("/iam/signing-keys")
-def create_fastpix_key(body: Annotated[fastpix.CreateKeyBody | None, Body()] = None) -> Response:
+def create_fastpix_key(body: Annotated[fastpix.CreateKeyBody | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
         workspace_id(app),
         default_algorithm=Algorithm.RS256,
@@ -27,7 +27,7 @@ def create_fastpix_key(body: Annotated[fastpix.CreateKeyBody | None, Body()] = N
 
 
 @app.post("/access-control/signing-key")
-def create_livepeer_key(body: Annotated[livepeer.CreateKeyBody | None, Body()] = None) -> Response:
+def create_livepeer_key(body: Annotated[livepeer.CreateKeyBody | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
         workspace_id(app),
         default_algorithm=Algorithm.ES256,

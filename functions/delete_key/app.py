@@ -1,6 +1,6 @@
 """DeleteKeyFunction: DELETE /iam/signing-keys/{signingKeyId} and DELETE /access-control/signing-key/{keyId}."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -17,13 +17,13 @@ app = management_api()
 
 
 @app.delete("/iam/signing-keys/<signingKeyId>")
-def delete_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+def delete_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
     service.delete_key(workspace_id(app), signingKeyId)
     return fastpix.deleted()
 
 
 @app.delete("/access-control/signing-key/<keyId>")
-def delete_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+def delete_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
     service.delete_key(workspace_id(app), keyId)
     return livepeer.no_content()
 

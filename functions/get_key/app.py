@@ -1,6 +1,6 @@
 """GetKeyFunction: GET /iam/signing-keys/{signingKeyId} and GET /access-control/signing-key/{keyId}."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -17,12 +17,12 @@ app = management_api()
 
 
 @app.get("/iam/signing-keys/<signingKeyId>")
-def get_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+def get_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
     return fastpix.key_detail(service.get_key(workspace_id(app), signingKeyId))
 
 
 @app.get("/access-control/signing-key/<keyId>")
-def get_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response:  # noqa: N803
+def get_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
     return livepeer.key_detail(service.get_key(workspace_id(app), keyId))
 
 

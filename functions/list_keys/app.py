@@ -1,6 +1,6 @@
 """ListKeysFunction: GET /iam/signing-keys (paged) and GET /access-control/signing-key (all)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -20,13 +20,13 @@ def list_fastpix_keys(
     # The FastPix SDK types both as numbers, so "10" and "10.0" are accepted; "10.5" is not.
     limit: Annotated[float, Query(ge=1, le=100, multiple_of=1)] = 10,
     offset: Annotated[float, Query(ge=1, le=1_000_000, multiple_of=1)] = 1,
-) -> Response:
+) -> Response[Any]:
     page = service.page_of_keys(workspace_id(app), page_size=int(limit), page=int(offset))
     return fastpix.key_page(page)
 
 
 @app.get("/access-control/signing-key")
-def list_livepeer_keys() -> Response:
+def list_livepeer_keys() -> Response[Any]:
     return livepeer.key_list(service.list_keys(workspace_id(app)))
 
 

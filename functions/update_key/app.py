@@ -1,6 +1,6 @@
 """UpdateKeyFunction: PATCH /access-control/signing-key/{keyId} with {name?, disabled?} (Livepeer)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -21,7 +21,7 @@ app = management_api()
 def update_livepeer_key(
     keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)],  # noqa: N803
     body: Annotated[livepeer.UpdateKeyBody, Body()],
-) -> Response:
+) -> Response[Any]:
     if not body.model_fields_set:
         raise InvalidInput([FieldError("body", "give at least one of name, disabled")])
     service.update_key(

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
 WSGIApp = Any
@@ -29,10 +29,15 @@ class _Serialized:
             return list(self._app(environ, start_response))
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """The runner logs API requests; the database's own requests would drown them."""
+
+
 class EmbeddedDynamoDB:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         app = _Serialized(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
 
     @property

@@ -26,29 +26,31 @@ def _is_text(headers: dict[str, list[str]]) -> bool:
     return not content_type or content_type.lower().startswith(_TEXT_TYPES)
 
 
+def _user_agent(headers: dict[str, list[str]]) -> str | None:
+    return next((v[-1] for k, v in headers.items() if k.lower() == "user-agent"), None)
+
+
 def method_arn(stage: str, method: str, path: str) -> str:
     return f"arn:aws:execute-api:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{LOCAL_API_ID}/{stage}/{method}{path}"
 
 
-def request_context(
-    *, stage: str, method: str, path: str, resource: str, request_id: str, source_ip: str
-) -> dict[str, Any]:
-    now = time.time()
+def request_context(request: HttpRequest) -> dict[str, Any]:
+    stage, path, request_id = request.stage, request.path, request.request_id
     return {
         "accountId": LOCAL_ACCOUNT,
         "apiId": LOCAL_API_ID,
         "domainName": "localhost",
         "domainPrefix": "localhost",
         "extendedRequestId": request_id,
-        "httpMethod": method,
-        "identity": {"sourceIp": source_ip, "userAgent": None},
+        "httpMethod": request.method,
+        "identity": {"sourceIp": request.source_ip, "userAgent": _user_agent(request.headers)},
         "path": f"/{stage}{path}",
         "protocol": "HTTP/1.1",
         "requestId": request_id,
-        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-        "requestTimeEpoch": int(now * 1000),
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request.received_at)),
+        "requestTimeEpoch": int(request.received_at * 1000),
         "resourceId": "local",
-        "resourcePath": resource,
+        "resourcePath": request.resource,
         "stage": stage,
     }
 
@@ -65,6 +67,7 @@ class HttpRequest:
     stage: str = "v1"
     source_ip: str = "127.0.0.1"
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    received_at: float = field(default_factory=time.time)
 
 
 def proxy_event(request: HttpRequest, authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -79,14 +82,7 @@ def proxy_event(request: HttpRequest, authorizer: dict[str, Any] | None = None) 
                 body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
         else:
             body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
-    context = request_context(
-        stage=request.stage,
-        method=request.method,
-        path=request.path,
-        resource=request.resource,
-        request_id=request.request_id,
-        source_ip=request.source_ip,
-    )
+    context = request_context(request)
     if authorizer is not None:
         context["authorizer"] = authorizer
     return {
@@ -119,14 +115,7 @@ def authorizer_event(request: HttpRequest) -> dict[str, Any]:
         "multiValueQueryStringParameters": request.query,
         "pathParameters": request.path_parameters,
         "stageVariables": {},
-        "requestContext": request_context(
-            stage=request.stage,
-            method=request.method,
-            path=request.path,
-            resource=request.resource,
-            request_id=request.request_id,
-            source_ip=request.source_ip,
-        ),
+        "requestContext": request_context(request),
     }
 
 

@@ -45,6 +45,10 @@ class FunctionHost:
                 self._handlers[logical_id] = self._load(self.functions[logical_id])
             return self._handlers[logical_id]
 
+    def load_all(self) -> None:
+        for logical_id in self.functions:
+            self.handler(logical_id)
+
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         handler = self.handler(logical_id)
         return handler(event, LambdaContext(function_name=f"{LOCAL_STACK}-{logical_id}"))

@@ -1,0 +1,135 @@
+"""Example data and the API Gateway events in `events/`, built by the runner's own event factory.
+
+`events/<function directory>.json` holds one event per function. `invoke` seeds the example credential and
+key into the embedded DynamoDB, so every file there invokes successfully; on a real table, create them with
+`python -m signing_keys.admin create-credential` first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from signing_keys.key_ids import key_id_for_pem
+from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
+
+EXAMPLE_WORKSPACE = "ws-example"
+EXAMPLE_TOKEN_ID = "tok-example"
+EXAMPLE_SECRET = "example-secret-do-not-use-in-production"  # noqa: S105 - published on purpose
+# A public key only: the example key can be read, renamed and deleted, but signs nothing.
+EXAMPLE_PUBLIC_KEY_PEM = """-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmIxfnn/g58Q7DBwp5thUFdDGc2U8
+QQNbFM1fVzU4Ewbr9H/poejxYM8xe+BE4a+BmV1qSXFiI/euusNLCpa8+g==
+-----END PUBLIC KEY-----
+"""
+EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_PUBLIC_KEY_PEM) or ""
+
+_STAGE = "v1"
+_RECEIVED_AT = 1_764_028_800.0  # fixed, so regenerating the files changes nothing
+_REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+
+def basic_authorization(token_id: str = EXAMPLE_TOKEN_ID, secret: str = EXAMPLE_SECRET) -> str:
+    return "Basic " + base64.b64encode(f"{token_id}:{secret}".encode()).decode("ascii")
+
+
+def request(
+    method: str,
+    path: str,
+    resource: str,
+    *,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, list[str]] | None = None,
+    body: bytes | None = None,
+    authorization: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> HttpRequest:
+    headers = {
+        "Accept": ["application/json"],
+        "Host": ["localapi.execute-api.us-east-1.amazonaws.com"],
+        "User-Agent": ["example-client/1.0"],
+        "X-Forwarded-For": ["203.0.113.10"],
+        "X-Forwarded-Port": ["443"],
+        "X-Forwarded-Proto": ["https"],
+    }
+    if authorization is not None:
+        headers["Authorization"] = [authorization]
+    if body is not None:
+        headers["Content-Type"] = ["application/json"]
+    for name, value in (extra_headers or {}).items():
+        headers[name] = [value]
+    return HttpRequest(
+        method=method,
+        path=path,
+        resource=resource,
+        path_parameters=path_parameters or {},
+        query=query or {},
+        headers=headers,
+        body=body,
+        stage=_STAGE,
+        source_ip="203.0.113.10",
+        request_id=_REQUEST_ID,
+        received_at=_RECEIVED_AT,
+    )
+
+
+def authorized(http: HttpRequest, workspace: str = EXAMPLE_WORKSPACE) -> dict[str, Any]:
+    """The proxy event API Gateway sends after the management authorizer allowed `http`."""
+    return proxy_event(http, {"principalId": workspace, "workspaceId": workspace, "integrationLatency": 0})
+
+
+def example_events() -> dict[str, dict[str, Any]]:
+    """File stem (the function's directory under functions/) → its example event."""
+    auth = basic_authorization()
+    key = {"signingKeyId": EXAMPLE_KEY_ID}
+    fastpix_key_path = f"/iam/signing-keys/{EXAMPLE_KEY_ID}"
+    livepeer_key_path = f"/access-control/signing-key/{EXAMPLE_KEY_ID}"
+    return {
+        "authorize_management": authorizer_event(
+            request("GET", "/iam/signing-keys", "/iam/signing-keys", authorization=auth)
+        ),
+        "create_key": authorized(request("POST", "/iam/signing-keys", "/iam/signing-keys", authorization=auth)),
+        "list_keys": authorized(
+            request(
+                "GET",
+                "/iam/signing-keys",
+                "/iam/signing-keys",
+                query={"limit": ["10"], "offset": ["1"]},
+                authorization=auth,
+            )
+        ),
+        "get_key": authorized(
+            request("GET", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key,
+                    authorization=auth)
+        ),
+        "update_key": authorized(
+            request(
+                "PATCH",
+                livepeer_key_path,
+                "/access-control/signing-key/{keyId}",
+                path_parameters={"keyId": EXAMPLE_KEY_ID},
+                body=json.dumps({"name": "renamed example key"}).encode(),
+                authorization=f"Bearer {EXAMPLE_SECRET}",
+            )
+        ),
+        "delete_key": authorized(
+            request("DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key,
+                    authorization=auth)
+        ),
+    }
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, sort_keys=True) + "\n"
+
+
+def write_events(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, event in example_events().items():
+        path = directory / f"{stem}.json"
+        path.write_text(render(event), encoding="utf-8")
+        written.append(path)
+    return written
