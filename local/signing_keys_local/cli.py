@@ -1,8 +1,8 @@
 """`signing-keys-local`: the API on this machine without Docker, like `sam local start-api` / `invoke`.
 
-    signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [--credential WS:TOKEN:SECRET]
-    signing-keys-local invoke CreateKeyFunction -e events/create_key.json
-    signing-keys-local generate-event-files [--out events]
+signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [--credential WS:TOKEN:SECRET]
+signing-keys-local invoke CreateKeyFunction -e events/create_key.json
+signing-keys-local generate-event-files [--out events]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def parse_overrides(values: Sequence[str]) -> dict[str, str]:
 
 
 def parse_credential(value: str) -> SeededCredential:
-    workspace, token_id, secret = (value.split(":", 2) + ["", ""])[:3]
+    workspace, token_id, secret = ([*value.split(":", 2), "", ""])[:3]
     if not workspace or not token_id or not secret:
         raise argparse.ArgumentTypeError("expected WORKSPACE:TOKEN_ID:SECRET")
     return SeededCredential(workspace, token_id, secret)
@@ -96,7 +96,7 @@ def local_dynamodb(template: Template, endpoint: str | None) -> Iterator[str]:
         _point_aws_at(url, embedded is not None)
         try:
             ensure_table(url, template.table_definition())
-        except Exception as error:  # noqa: BLE001 - any failure here is "cannot use that endpoint"
+        except Exception as error:
             raise RunnerError(f"cannot create the table at {url}: {error}") from None
         yield url
     finally:
@@ -186,7 +186,9 @@ def start_api(args: argparse.Namespace) -> int:
         server = LocalApiServer((args.host, args.port), gateway, quiet=args.quiet)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            raise RunnerError(f"port {args.port} on {args.host} is already in use; choose another with --port") from None
+            raise RunnerError(
+                f"port {args.port} on {args.host} is already in use; choose another with --port"
+            ) from None
         raise RunnerError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -265,7 +267,7 @@ def invoke(args: argparse.Namespace) -> int:
             seed_examples(template)
         try:
             response = host.invoke(args.function, event)
-        except Exception as error:  # noqa: BLE001 - reported the way Lambda reports an unhandled error
+        except Exception as error:
             response_out.write(json.dumps({"errorMessage": str(error), "errorType": type(error).__name__}) + "\n")
             return 1
     response_out.write(json.dumps(response) + "\n")
@@ -288,7 +290,10 @@ def _parser() -> argparse.ArgumentParser:
     def with_template(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("-t", "--template", type=Path, default=DEFAULT_TEMPLATE, help="SAM template path")
         sub.add_argument(
-            "--parameter-overrides", nargs="+", default=[], metavar="NAME=VALUE",
+            "--parameter-overrides",
+            nargs="+",
+            default=[],
+            metavar="NAME=VALUE",
             help="template parameters, as with sam: KeyLimit=3 LogLevel=DEBUG",
         )
         sub.add_argument("--dynamodb-endpoint", metavar="URL", help="use this DynamoDB instead of the embedded one")
@@ -298,7 +303,11 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=3000)
     api.add_argument(
-        "--credential", action="append", default=[], type=parse_credential, metavar="WORKSPACE:TOKEN_ID:SECRET",
+        "--credential",
+        action="append",
+        default=[],
+        type=parse_credential,
+        metavar="WORKSPACE:TOKEN_ID:SECRET",
         help="seed a known credential (repeatable); without one a development credential is generated",
     )
     api.add_argument("--quiet", action="store_true", help="no per-request log lines")

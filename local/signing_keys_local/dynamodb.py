@@ -14,7 +14,6 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-
 WSGIApp = Any
 
 
@@ -42,8 +41,7 @@ class EmbeddedDynamoDB:
 
     @property
     def endpoint_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.port}"
 
     def start(self) -> EmbeddedDynamoDB:
         self._thread.start()

@@ -133,9 +133,7 @@ class LambdaContext:
     _deadline: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function_name}"
-        )
+        self.invoked_function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function_name}"
         self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
         self._deadline = time.monotonic() + self.timeout_seconds
 

@@ -16,7 +16,7 @@ from signing_keys.key_ids import key_id_for_pem
 from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
 
 EXAMPLE_WORKSPACE = "ws-example"
-EXAMPLE_TOKEN_ID = "tok-example"
+EXAMPLE_TOKEN_ID = "tok-example"  # noqa: S105 - published on purpose
 EXAMPLE_SECRET = "example-secret-do-not-use-in-production"  # noqa: S105 - published on purpose
 # A public key only: the example key can be read, renamed and deleted, but signs nothing.
 EXAMPLE_PUBLIC_KEY_PEM = """-----BEGIN PUBLIC KEY-----
@@ -101,8 +101,9 @@ def example_events() -> dict[str, dict[str, Any]]:
             )
         ),
         "get_key": authorized(
-            request("GET", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key,
-                    authorization=auth)
+            request(
+                "GET", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key, authorization=auth
+            )
         ),
         "update_key": authorized(
             request(
@@ -115,8 +116,9 @@ def example_events() -> dict[str, dict[str, Any]]:
             )
         ),
         "delete_key": authorized(
-            request("DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key,
-                    authorization=auth)
+            request(
+                "DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key, authorization=auth
+            )
         ),
     }
 

@@ -65,7 +65,7 @@ class _Allowed:
         return "allow" in effects and "deny" not in effects
 
 
-class _Rejected(Exception):  # noqa: N818 - a control-flow signal carrying the gateway response type
+class _Rejected(Exception):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
@@ -104,6 +104,7 @@ class Gateway:
         self,
         method: str,
         path: str,
+        *,
         query: dict[str, list[str]],
         headers: dict[str, list[str]],
         body: bytes | None,
@@ -177,7 +178,7 @@ class Gateway:
     def _run_authorizer(self, authorizer: Authorizer, request: HttpRequest) -> _Allowed:
         try:
             output = self.host.invoke(authorizer.function_id, authorizer_event(request))
-        except Exception as error:  # noqa: BLE001 - any authorizer failure is API Gateway's 401 or 500
+        except Exception as error:
             raise _Rejected("UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE") from None
         try:
             statements = output["policyDocument"]["Statement"]
@@ -196,7 +197,7 @@ class Gateway:
                 headers.extend((name, str(v)) for v in values)
             body = response.get("body") or ""
             payload = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
-        except Exception:  # noqa: BLE001 - a failing integration is a 502, as in API Gateway
+        except Exception:
             return self.gateway_response("INTEGRATION_FAILURE")
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))

@@ -60,10 +60,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers.setdefault(name, []).append(value)
         query = parse_qs(url.query, keep_blank_values=True)
         return self.server.gateway.handle(
-            self.command, url.path, query, headers, body, source_ip=self.client_address[0]
+            self.command, url.path, query=query, headers=headers, body=body, source_ip=self.client_address[0]
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """One line per request is printed by _serve; http.server's own lines would repeat it."""

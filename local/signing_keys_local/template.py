@@ -17,8 +17,21 @@ LOCAL_API_ID = "localapi"
 
 _INTRINSICS = ("Ref", "Condition")
 _FN_INTRINSICS = (
-    "GetAtt", "Sub", "Join", "If", "Select", "Split", "FindInMap", "Base64", "Equals", "Not", "And", "Or",
-    "ImportValue", "GetAZs", "Cidr",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "If",
+    "Select",
+    "Split",
+    "FindInMap",
+    "Base64",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "ImportValue",
+    "GetAZs",
+    "Cidr",
 )
 
 
@@ -139,8 +152,10 @@ class Template:
                     number = float(value)
                 except ValueError:
                     raise TemplateError(f"parameter {name}={value} is not a number") from None
-                for bound, ok in (("MinValue", number >= float(spec.get("MinValue", number))),
-                                  ("MaxValue", number <= float(spec.get("MaxValue", number)))):
+                for bound, ok in (
+                    ("MinValue", number >= float(spec.get("MinValue", number))),
+                    ("MaxValue", number <= float(spec.get("MaxValue", number))),
+                ):
                     if not ok:
                         raise TemplateError(f"parameter {name}={value} violates {bound} {spec[bound]}")
             values[name] = str(value)
@@ -286,7 +301,7 @@ class Template:
         tables = self._of_type("AWS::DynamoDB::Table")
         if len(tables) != 1:
             raise TemplateError("expected exactly one AWS::DynamoDB::Table")
-        (rid, table), = tables.items()
+        ((rid, table),) = tables.items()
         props = self.resolve(table["Properties"])
         definition: dict[str, Any] = {
             "TableName": f"{LOCAL_STACK}-{rid}",

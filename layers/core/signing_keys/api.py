@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -19,11 +20,15 @@ from signing_keys.errors import (
     ServiceUnavailable,
     SigningKeyError,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from signing_keys.observability import Handler, instrumented, logger
 
 FASTPIX_PREFIX = "/iam/"
 LIVEPEER_PREFIX = "/access-control/"
+JSON_MEDIA_TYPE = "application/json"
+# A location part that is not a plain identifier came from the caller (e.g. a form key): never echo it.
+_FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 def error_body(path: str, status: int, message: str, fields: list[FieldError]) -> dict[str, Any]:
@@ -41,7 +46,7 @@ def _error_parts(path: str, error: SigningKeyError) -> tuple[dict[str, Any], dic
     return error_body(path, error.status, error.detail, fields), headers
 
 
-def error_response(path: str, error: SigningKeyError) -> Response:
+def error_response(path: str, error: SigningKeyError) -> Response[Any]:
     body, headers = _error_parts(path, error)
     return json_response(error.status, body, headers)
 
@@ -60,6 +65,8 @@ def _proxy_error(event: dict[str, Any], error: SigningKeyError) -> dict[str, Any
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     # pydantic locations look like ("body", "name") or ("query", "limit"); JSON errors carry a position.
     parts = [str(part) for part in location[1:] if not isinstance(part, int)]
+    if not all(_FIELD_PART.match(part) for part in parts):
+        return "body"
     return ".".join(parts) or str(location[0])
 
 
@@ -72,14 +79,14 @@ def _invalid_input(error: RequestValidationError) -> InvalidInput:
 def management_api() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
-    @app.exception_handler(SigningKeyError)
-    def _domain_error(error: SigningKeyError) -> Response:
+    def domain_error(error: SigningKeyError) -> Response[Any]:
         return error_response(app.current_event.path, error)
 
-    @app.exception_handler(RequestValidationError)
-    def _validation_error(error: RequestValidationError) -> Response:
+    def validation_error(error: RequestValidationError) -> Response[Any]:
         return error_response(app.current_event.path, _invalid_input(error))
 
+    app.exception_handler(SigningKeyError)(domain_error)
+    app.exception_handler(RequestValidationError)(validation_error)
     return app
 
 
@@ -91,8 +98,14 @@ def workspace_id(app: APIGatewayRestResolver) -> str:
     return workspace
 
 
+def _content_type(event: dict[str, Any]) -> str:
+    headers = event.get("headers") or {}
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
+    return str(value).split(";")[0].strip().lower()
+
+
 def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
-    """Checked before routing: size first, then that the body decodes as UTF-8 JSON text can."""
+    """Checked before routing: size first, then media type, then that the body is UTF-8 as JSON must be."""
     body = event.get("body")
     if not body:
         return None
@@ -106,6 +119,9 @@ def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError |
             return InvalidInput([FieldError("body", "is not valid base64")])
     if len(raw) > max_body_bytes:
         return PayloadTooLarge(f"request body exceeds {max_body_bytes} bytes")
+    content_type = _content_type(event)
+    if content_type and content_type != JSON_MEDIA_TYPE:
+        return UnsupportedMediaType()
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

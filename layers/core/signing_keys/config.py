@@ -44,14 +44,10 @@ class Settings:
         return cls(
             table_name=table_name,
             key_limit=_int(env, "KEY_LIMIT", cls.key_limit, 1),
-            max_token_lifetime_seconds=_int(
-                env, "MAX_TOKEN_LIFETIME_SECONDS", cls.max_token_lifetime_seconds, 1
-            ),
+            max_token_lifetime_seconds=_int(env, "MAX_TOKEN_LIFETIME_SECONDS", cls.max_token_lifetime_seconds, 1),
             clock_skew_seconds=_int(env, "CLOCK_SKEW_SECONDS", cls.clock_skew_seconds, 0),
             allowed_issuers=issuers,
             jwks_max_age_seconds=_int(env, "JWKS_MAX_AGE_SECONDS", cls.jwks_max_age_seconds, 0),
-            last_seen_interval_seconds=_int(
-                env, "LAST_SEEN_INTERVAL_SECONDS", cls.last_seen_interval_seconds, 1
-            ),
+            last_seen_interval_seconds=_int(env, "LAST_SEEN_INTERVAL_SECONDS", cls.last_seen_interval_seconds, 1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024),
         )

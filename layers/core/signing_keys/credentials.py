@@ -65,9 +65,7 @@ class CredentialService:
             raise Unauthenticated()
         return credential.workspace_id
 
-    def issue(
-        self, workspace_id: str, token_id: str | None = None, secret: str | None = None
-    ) -> IssuedCredential:
+    def issue(self, workspace_id: str, token_id: str | None = None, secret: str | None = None) -> IssuedCredential:
         issued = IssuedCredential(
             workspace_id=workspace_id,
             token_id=token_id or str(uuid.uuid4()),

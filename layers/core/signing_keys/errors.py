@@ -45,6 +45,11 @@ class PayloadTooLarge(SigningKeyError):
     message = "request body too large"
 
 
+class UnsupportedMediaType(SigningKeyError):
+    status = 415
+    message = "Content-Type must be application/json"
+
+
 class InvalidInput(SigningKeyError):
     status = 422
     message = "invalid request"

@@ -14,9 +14,7 @@ import re
 import uuid
 
 KEY_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-_PUBLIC_PEM = re.compile(
-    r"-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----", re.ASCII
-)
+_PUBLIC_PEM = re.compile(r"-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----", re.ASCII)
 
 
 def key_id_for_der(spki_der: bytes) -> str:

@@ -46,9 +46,9 @@ def generate(algorithm: Algorithm) -> KeyPair:
 
 
 def _public_pem(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(
+        "ascii"
+    )
 
 
 def _reject(message: str) -> InvalidInput:
@@ -72,8 +72,7 @@ def parse_public_key(supplied: str) -> PublicKey:
     pem = _as_pem_text(supplied)
     if "PRIVATE KEY" in pem:
         raise _reject(
-            "a private key was sent; it was not stored. Send only the public key, and treat "
-            "that private key as exposed"
+            "a private key was sent; it was not stored. Send only the public key, and treat that private key as exposed"
         )
     if not pem.startswith("-----BEGIN PUBLIC KEY-----"):
         raise _reject("must be an SPKI public key (-----BEGIN PUBLIC KEY-----)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 logger = Logger()
 metrics = Metrics()
+# Reads and denials publish no metric by design; Powertools would warn about that on every such request.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def count(metric: str, **dimensions: str) -> None:
@@ -31,10 +34,6 @@ def _tracing_enabled() -> bool:
     disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in {"1", "true", "yes"}
     in_lambda = "AWS_LAMBDA_FUNCTION_NAME" in os.environ and "AWS_SAM_LOCAL" not in os.environ
     return in_lambda and not disabled
-
-
-def _identity(handler: Handler) -> Handler:
-    return handler
 
 
 def traced(handler: Handler) -> Handler:

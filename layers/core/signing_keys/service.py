@@ -80,9 +80,7 @@ class KeyService:
             raise KeyNotFound()
         return key
 
-    def update_key(
-        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None
-    ) -> None:
+    def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
         self._store.update_key(workspace_id, key_id, name=name, disabled=disabled)
 
     def delete_key(self, workspace_id: str, key_id: str) -> None:

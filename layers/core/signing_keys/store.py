@@ -6,7 +6,7 @@ import hashlib
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -36,9 +36,7 @@ _TRANSIENT_CODES = frozenset(
     }
 )
 _CONFLICT_ATTEMPTS = 4
-_CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4
-)
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ def _unavailable_on_transient_errors() -> Iterator[None]:
 
 
 def _pause_before_retry(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
 class KeyStore:
@@ -134,7 +132,6 @@ class KeyStore:
             try:
                 with _unavailable_on_transient_errors():
                     self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-                return None
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                     raise
@@ -143,6 +140,8 @@ class KeyStore:
                     return codes
                 if attempt + 1 < _CONFLICT_ATTEMPTS:
                     _pause_before_retry(attempt)
+            else:
+                return None
         raise ServiceUnavailable()
 
     def add_key(self, key: SigningKey, key_limit: int) -> None:
@@ -178,9 +177,7 @@ class KeyStore:
 
     def get_key(self, key_id: str, *, consistent: bool = True) -> SigningKey | None:
         with _unavailable_on_transient_errors():
-            response = self._client.get_item(
-                TableName=self._table, Key=_key_pk(key_id), ConsistentRead=consistent
-            )
+            response = self._client.get_item(TableName=self._table, Key=_key_pk(key_id), ConsistentRead=consistent)
         item = response.get("Item")
         return _key_from_item(item) if item else None
 
@@ -201,9 +198,7 @@ class KeyStore:
                 return keys
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def update_key(
-        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None
-    ) -> None:
+    def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
         assignments: list[str] = []
         values: Item = {":ws": {"S": workspace_id}}
         names: dict[str, str] = {}
@@ -259,20 +254,17 @@ class KeyStore:
     def record_last_seen(self, key_id: str, seen_at: datetime, interval_seconds: int) -> None:
         """Best effort: a lost race or a throttle must never affect the verification it follows."""
         now = to_millis(seen_at)
-        try:
+        with suppress(ClientError, BotoCoreError):
             self._client.update_item(
                 TableName=self._table,
                 Key=_key_pk(key_id),
                 UpdateExpression="SET lastSeen = :now",
-                ConditionExpression="attribute_exists(PK) AND "
-                "(attribute_not_exists(lastSeen) OR lastSeen < :stale)",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen < :stale)",
                 ExpressionAttributeValues={
                     ":now": {"N": str(now)},
                     ":stale": {"N": str(now - interval_seconds * 1000)},
                 },
             )
-        except (ClientError, BotoCoreError):
-            pass
 
     def get_credential(self, secret_digest: str) -> Credential | None:
         with _unavailable_on_transient_errors():

@@ -17,7 +17,7 @@ def pem_to_wire(pem: str) -> str:
     return base64.b64encode(pem.encode("ascii")).decode("ascii")
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
 
 

@@ -21,14 +21,14 @@ class CreateKeyBody(BaseModel):
     publicKey: StrictStr | None = Field(default=None, max_length=8192)
 
 
-def created(result: CreatedKey) -> Response:
+def created(result: CreatedKey) -> Response[Any]:
     data: dict[str, Any] = {"id": result.key.key_id, "createdAt": iso8601(result.key.created_at)}
     if result.private_key_pem is not None:
         data["privateKey"] = pem_to_wire(result.private_key_pem)
     return json_response(201, {"success": True, "data": data})
 
 
-def key_page(page: KeyPage) -> Response:
+def key_page(page: KeyPage) -> Response[Any]:
     return json_response(
         200,
         {
@@ -53,7 +53,7 @@ def key_page(page: KeyPage) -> Response:
     )
 
 
-def key_detail(key: SigningKey) -> Response:
+def key_detail(key: SigningKey) -> Response[Any]:
     return json_response(
         200,
         {
@@ -67,7 +67,7 @@ def key_detail(key: SigningKey) -> Response:
     )
 
 
-def deleted() -> Response:
+def deleted() -> Response[Any]:
     return json_response(200, {"success": True, "data": {"message": "Signing key deleted successfully"}})
 
 

@@ -44,22 +44,22 @@ def signing_key(key: SigningKey) -> dict[str, Any]:
     return body
 
 
-def created(result: CreatedKey) -> Response:
+def created(result: CreatedKey) -> Response[Any]:
     body = signing_key(result.key)
     if result.private_key_pem is not None:
         body["privateKey"] = pem_to_wire(result.private_key_pem)
     return json_response(200, body)
 
 
-def key_list(keys: list[SigningKey]) -> Response:
+def key_list(keys: list[SigningKey]) -> Response[Any]:
     return json_response(200, [signing_key(key) for key in keys])
 
 
-def key_detail(key: SigningKey) -> Response:
+def key_detail(key: SigningKey) -> Response[Any]:
     return json_response(200, signing_key(key))
 
 
-def no_content() -> Response:
+def no_content() -> Response[Any]:
     return Response(status_code=204, body=None)
 
 
