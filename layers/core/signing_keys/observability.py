@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,19 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-logger = Logger()
+
+
+class _CurrentStdout:
+    """Writes to whatever sys.stdout is now, so redirections made after import (invoke, tests) apply."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+logger = Logger(stream=_CurrentStdout())  # type: ignore[arg-type]
 metrics = Metrics()
 # Reads and denials publish no metric by design; Powertools would warn about that on every such request.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)

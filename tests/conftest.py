@@ -1,0 +1,35 @@
+"""Shared by unit and integration tests: a clean, offline AWS environment for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+# What must never show up in a log line or the table: PEM armour, its base64, a JWT.
+SECRET_MARKERS = ("-----BEGIN", "LS0tLS1CRUdJTi", "eyJ")
+
+
+@pytest.fixture(autouse=True)
+def offline_aws_environment() -> Iterator[None]:
+    """Fake credentials and no endpoint overrides, restored afterwards (handlers add their own variables)."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "POWERTOOLS_")) or name in {"TABLE_NAME", "KEY_LIMIT"}:
+            del os.environ[name]
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+    )
+    yield
+    os.environ.clear()
+    os.environ.update(saved)

@@ -1,0 +1,95 @@
+"""A client for the API in-process: the runner's own gateway, authorizer and handlers from template.yaml."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from signing_keys.credentials import CredentialService, IssuedCredential
+from signing_keys.store import KeyStore
+from signing_keys_local.functions import FunctionHost
+from signing_keys_local.gateway import Gateway
+from signing_keys_local.template import Template
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class LocalApi:
+    template: Template
+    host: FunctionHost
+    gateway: Gateway
+    table_name: str
+
+    @property
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb")
+
+    def credential(self, workspace: str = "ws-a") -> IssuedCredential:
+        return CredentialService(KeyStore(self.dynamodb, self.table_name)).issue(workspace)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        authorization: str | None = None,
+        body: bytes | str | dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """What a client sees through API Gateway: routing, the authorizer, then the handler."""
+        raw = json.dumps(body).encode() if isinstance(body, dict) else body.encode() if isinstance(body, str) else body
+        all_headers = {"Content-Type": "application/json"} if raw is not None else {}
+        all_headers.update(headers or {})
+        if authorization is not None:
+            all_headers["Authorization"] = authorization
+        result = self.gateway.handle(
+            method,
+            path,
+            query={name: [value] for name, value in (query or {}).items()},
+            headers={name: [value] for name, value in all_headers.items()},
+            body=raw,
+        )
+        return Reply(result.status, {k.lower(): v for k, v in result.headers}, result.body)
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = self.host.invoke(function_id, event)
+        return response
+
+    def table_items(self) -> list[dict[str, Any]]:
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name)
+        return [item for page in pages for item in page["Items"]]
+
+    def key_count(self, workspace: str) -> int:
+        item = self.dynamodb.get_item(
+            TableName=self.table_name, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}}
+        ).get("Item")
+        return int(item["keyCount"]["N"]) if item else 0
+
+    def key_items(self, workspace: str) -> list[dict[str, Any]]:
+        return [
+            item
+            for item in self.table_items()
+            if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
+        ]
+
+
+def basic(credential: IssuedCredential) -> str:
+    return "Basic " + base64.b64encode(f"{credential.token_id}:{credential.secret}".encode()).decode()
+
+
+def bearer(credential: IssuedCredential) -> str:
+    return f"Bearer {credential.secret}"
