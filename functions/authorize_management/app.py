@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from signing_keys.config import Settings
 from signing_keys.credentials import CredentialService
 from signing_keys.errors import Unauthenticated
-from signing_keys.observability import instrumented
+from signing_keys.observability import instrumented, logger
 from signing_keys.store import KeyStore
 
 # API Gateway caches this policy per credential, so it must allow every management route, not just this one.
@@ -31,8 +31,10 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         workspace = credentials.workspace_for(request.headers.get("Authorization"))
     except Unauthenticated:
+        logger.info("credential rejected", extra={"route": request.method_arn.split("/", 1)[-1]})
         # This exact message is how a Lambda authorizer makes API Gateway answer 401.
         raise Exception("Unauthorized") from None  # noqa: TRY002
+    logger.debug("credential accepted", extra={"workspace_id": workspace})
     policy = APIGatewayAuthorizerResponse.from_route_arn(
         request.method_arn, principal_id=workspace, context={"workspaceId": workspace}
     )

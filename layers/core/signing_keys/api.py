@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+import traceback
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -85,8 +86,15 @@ def management_api() -> APIGatewayRestResolver:
     def validation_error(error: RequestValidationError) -> Response[Any]:
         return error_response(app.current_event.path, _invalid_input(error))
 
+    def unexpected_error(error: Exception) -> Response[Any]:
+        # Type and stack frames only: an exception's message may carry request data.
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        logger.error("unhandled error", extra={"error_type": type(error).__name__, "stack": stack})
+        return error_response(app.current_event.path, SigningKeyError())
+
     app.exception_handler(SigningKeyError)(domain_error)
     app.exception_handler(RequestValidationError)(validation_error)
+    app.exception_handler(Exception)(unexpected_error)
     return app
 
 

@@ -8,7 +8,7 @@ from signing_keys.config import Settings
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, CreatedKey, KeyPage, SigningKey, utc_now
-from signing_keys.observability import count
+from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
 
 
@@ -56,8 +56,18 @@ class KeyService:
             self._store.add_key(key, self._settings.key_limit)
         except KeyLimitReached:
             count("KeyLimitReached")
+            logger.info("key limit reached", extra={"workspace_id": workspace_id, "key_limit": self._settings.key_limit})
             raise
         count("KeysCreated")
+        logger.info(
+            "signing key created",
+            extra={
+                "workspace_id": workspace_id,
+                "key_id": key.key_id,
+                "algorithm": algorithm.value,
+                "bring_your_own_key": private_key_pem is None,
+            },
+        )
         return CreatedKey(key=key, private_key_pem=private_key_pem)
 
     def list_keys(self, workspace_id: str) -> list[SigningKey]:
@@ -82,7 +92,9 @@ class KeyService:
 
     def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
         self._store.update_key(workspace_id, key_id, name=name, disabled=disabled)
+        logger.info("signing key updated", extra={"workspace_id": workspace_id, "key_id": key_id, "disabled": disabled})
 
     def delete_key(self, workspace_id: str, key_id: str) -> None:
         self._store.delete_key(workspace_id, key_id)
         count("KeysDeleted")
+        logger.info("signing key deleted", extra={"workspace_id": workspace_id, "key_id": key_id})
