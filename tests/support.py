@@ -81,9 +81,7 @@ class LocalApi:
 
     def key_items(self, workspace: str) -> list[dict[str, Any]]:
         return [
-            item
-            for item in self.table_items()
-            if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
+            item for item in self.table_items() if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
         ]
 
 

@@ -141,29 +141,31 @@ def _load(path: Path, overrides: Sequence[str]) -> tuple[Template, FunctionHost]
 
 # -- start-api ----------------------------------------------------------------------------------------
 def _banner(url: str, credential: SeededCredential, generated: bool, out: TextIO) -> None:
-    basic = f"{credential.token_id}:{credential.secret}"
+    # A seeded secret is the caller's own: it is not echoed into terminals and CI logs.
+    secret = credential.secret if generated else "<secret>"
+    basic = f"{credential.token_id}:{secret}"
     origin = "generated for this run" if generated else "seeded"
     print(
         f"""
 Signing Keys API running at {url}  (Ctrl-C to stop)
 Credential ({origin}): workspace {credential.workspace_id}
   token id: {credential.token_id}
-  secret:   {credential.secret}
+  secret:   {secret}
 
 FastPix dialect (HTTP Basic):
   curl -s -u '{basic}' -X POST {url}/iam/signing-keys
   curl -s -u '{basic}' '{url}/iam/signing-keys?limit=10&offset=1'
 Livepeer dialect (Bearer):
-  curl -s -H 'Authorization: Bearer {credential.secret}' -X POST {url}/access-control/signing-key
+  curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key
 
 Python SDKs:
   from fastpix_python import Fastpix, models
   fastpix = Fastpix(server_url="{url}",
-                    security=models.Security(username="{credential.token_id}", password="{credential.secret}"))
+                    security=models.Security(username="{credential.token_id}", password="{secret}"))
   fastpix.signing_keys.create()
 
   from livepeer import Livepeer
-  livepeer = Livepeer(server_url="{url}", api_key="{credential.secret}")
+  livepeer = Livepeer(server_url="{url}", api_key="{secret}")
   livepeer.signing_key.create()
 """,
         file=out,
@@ -192,7 +194,8 @@ def start_api(args: argparse.Namespace) -> int:
         raise RunnerError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with local_dynamodb(template, args.dynamodb_endpoint):
+        with local_dynamodb(template, args.dynamodb_endpoint) as dynamodb_url:
+            print(f"DynamoDB: {dynamodb_url}", file=sys.stderr, flush=True)
             credentials = list(args.credential)
             generated = not credentials
             if generated:

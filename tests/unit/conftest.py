@@ -38,4 +38,3 @@ def make_api() -> Iterator[ApiFactory]:
 @pytest.fixture
 def api(make_api: ApiFactory) -> LocalApi:
     return make_api()
-

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from signing_keys.credentials import IssuedCredential
 from signing_keys_local.events import authorizer_event
 from signing_keys_local.examples import request
 from tests.support import LocalApi, basic, bearer
@@ -77,13 +76,13 @@ def test_cached_policy_allows_the_next_different_route(api: LocalApi) -> None:
 )
 def test_malformed_or_wrong_credentials_are_401(api: LocalApi, authorization: str) -> None:
     api.credential()
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(api, authorization)
 
 
 def test_right_secret_with_another_token_id_is_401(api: LocalApi) -> None:
     credential = api.credential()
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(api, "Basic " + b64(f"someone-else:{credential.secret}"))
 
 
@@ -97,7 +96,7 @@ def test_disabled_credential_is_401(api: LocalApi) -> None:
                 UpdateExpression="SET disabled = :t",
                 ExpressionAttributeValues={":t": {"BOOL": True}},
             )
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(api, basic(credential))
 
 

@@ -71,7 +71,10 @@ def test_validation_errors_never_echo_the_input(api: LocalApi) -> None:
 def test_form_encoded_body_is_415_without_echo(api: LocalApi) -> None:
     auth = basic(api.credential("ws-a"))
     reply = api.request(
-        "POST", FASTPIX, authorization=auth, body=b"publicKey=secret-ish",
+        "POST",
+        FASTPIX,
+        authorization=auth,
+        body=b"publicKey=secret-ish",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert reply.status == 415

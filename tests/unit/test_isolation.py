@@ -18,8 +18,12 @@ def foreign_key(api: LocalApi) -> str:
 
 @pytest.mark.parametrize(
     ("method", "prefix"),
-    [("GET", "/iam/signing-keys"), ("DELETE", "/iam/signing-keys"),
-     ("GET", "/access-control/signing-key"), ("DELETE", "/access-control/signing-key")],
+    [
+        ("GET", "/iam/signing-keys"),
+        ("DELETE", "/iam/signing-keys"),
+        ("GET", "/access-control/signing-key"),
+        ("DELETE", "/access-control/signing-key"),
+    ],
 )
 def test_another_workspaces_key_answers_exactly_like_a_missing_one(
     api: LocalApi, foreign_key: str, method: str, prefix: str

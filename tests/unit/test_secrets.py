@@ -23,8 +23,12 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
     private_keys = [fastpix["privateKey"], livepeer["privateKey"]]
     api.request("GET", "/iam/signing-keys", authorization=basic(credential))
     api.request("GET", f"/iam/signing-keys/{fastpix['id']}", authorization=basic(credential))
-    api.request("PATCH", f"/access-control/signing-key/{livepeer['id']}", authorization=bearer(credential),
-                body={"name": "renamed"})
+    api.request(
+        "PATCH",
+        f"/access-control/signing-key/{livepeer['id']}",
+        authorization=bearer(credential),
+        body={"name": "renamed"},
+    )
     api.request("DELETE", f"/iam/signing-keys/{fastpix['id']}", authorization=basic(credential))
     api.request("GET", "/iam/signing-keys", authorization=f"Bearer {credential.secret}-wrong")
     # When the logs and the table are read
@@ -63,8 +67,11 @@ def test_unexpected_failure_is_a_500_in_the_dialect_shape_without_its_message(
 ) -> None:
     # Given a handler whose store fails unexpectedly (the authorizer is bypassed: it reads the table too)
     path = "/iam/signing-keys/00000000-0000-8000-8000-000000000000"
-    event = authorized(request("GET", path, "/iam/signing-keys/{signingKeyId}",
-                               path_parameters={"signingKeyId": path.rsplit("/", 1)[1]}))
+    event = authorized(
+        request(
+            "GET", path, "/iam/signing-keys/{signingKeyId}", path_parameters={"signingKeyId": path.rsplit("/", 1)[1]}
+        )
+    )
     # When it is invoked
     response = api.invoke("GetKeyFunction", event)
     # Then the caller gets a FastPix-shaped 500 and neither the body nor the log carries the message

@@ -15,7 +15,6 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-
 class _CurrentStdout:
     """Writes to whatever sys.stdout is now, so redirections made after import (invoke, tests) apply."""
 

@@ -56,7 +56,9 @@ class KeyService:
             self._store.add_key(key, self._settings.key_limit)
         except KeyLimitReached:
             count("KeyLimitReached")
-            logger.info("key limit reached", extra={"workspace_id": workspace_id, "key_limit": self._settings.key_limit})
+            logger.info(
+                "key limit reached", extra={"workspace_id": workspace_id, "key_limit": self._settings.key_limit}
+            )
             raise
         count("KeysCreated")
         logger.info(

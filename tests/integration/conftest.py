@@ -1,0 +1,90 @@
+"""The local runner as a user starts it: a subprocess serving HTTP on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import ROOT
+
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Runner:
+    process: subprocess.Popen[str]
+    url: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=20)
+
+
+def runner_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "signing_keys_local.cli", *args]
+
+
+def start_runner(*args: str) -> Runner:
+    port = free_port()
+    process = subprocess.Popen(
+        runner_command("start-api", "--port", str(port), *args),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ),
+    )
+    runner = Runner(process, f"http://127.0.0.1:{port}")
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            runner.lines.append(line)
+            if line.startswith("ready in"):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not ready.wait(0.1):
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"runner did not start:\n{runner.output}")
+    if process.poll() is not None:
+        raise RuntimeError(f"runner exited with {process.returncode}:\n{runner.output}")
+    return runner
+
+
+CREDENTIAL = ("ws-it", "tok-it", "secret-it-0123456789")
+RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
+
+
+@pytest.fixture(scope="session")
+def runner() -> Iterator[Runner]:
+    credentials = [CREDENTIAL, *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES)]
+    args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
+    started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG")
+    yield started
+    assert started.stop() == 0

@@ -1,0 +1,247 @@
+"""The runner over real HTTP: routing, the authorizer, gateway responses, concurrency, lifecycle."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import socket
+import subprocess
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import ROOT, SECRET_MARKERS
+from tests.integration.conftest import CREDENTIAL, RACE_WORKSPACES, Runner, free_port, runner_command, start_runner
+
+WORKSPACE, TOKEN_ID, SECRET = CREDENTIAL
+
+
+def call(
+    runner: Runner,
+    method: str,
+    path: str,
+    *,
+    authorization: str | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(runner.url + path, data=body, method=method)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    if authorization:
+        request.add_header("Authorization", authorization)
+    if body is not None and "Content-Type" not in (headers or {}):
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def basic(token_id: str = TOKEN_ID, secret: str = SECRET) -> str:
+    return "Basic " + base64.b64encode(f"{token_id}:{secret}".encode()).decode()
+
+
+def test_create_get_list_delete_over_http(runner: Runner) -> None:
+    status, headers, body = call(runner, "POST", "/iam/signing-keys", authorization=basic())
+    assert status == 201
+    assert headers["Content-Type"] == "application/json"
+    key_id = json.loads(body)["data"]["id"]
+    status, _, body = call(runner, "GET", f"/iam/signing-keys/{key_id}", authorization=basic())
+    assert (status, json.loads(body)["data"]["signingKeyId"]) == (200, key_id)
+    status, _, body = call(runner, "GET", "/access-control/signing-key", authorization=f"Bearer {SECRET}")
+    assert status == 200
+    assert key_id in [k["id"] for k in json.loads(body)]
+    assert call(runner, "DELETE", f"/iam/signing-keys/{key_id}", authorization=basic())[0] == 200
+    assert call(runner, "DELETE", f"/iam/signing-keys/{key_id}", authorization=basic())[0] == 404
+
+
+def test_missing_credential_gets_the_templates_401_body(runner: Runner) -> None:
+    status, _, body = call(runner, "GET", "/iam/signing-keys")
+    assert status == 401
+    assert json.loads(body) == {
+        "success": False,
+        "error": {"code": 401, "message": "Unauthorized"},
+        "errors": ["Unauthorized"],
+    }
+
+
+def test_unknown_route_is_answered_as_api_gateway_does(runner: Runner) -> None:
+    status, _, body = call(runner, "GET", "/no/such/route", authorization=basic())
+    assert status == 404 or (status == 403 and b"Missing Authentication Token" in body)
+    assert json.loads(body)
+
+
+def test_oversize_request_is_413_from_the_gateway(runner: Runner) -> None:
+    # Given a request announcing a body over API Gateway's 10 MB quota (sent headers-first, as clients stream)
+    host, port = runner.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/iam/signing-keys")
+    connection.putheader("Authorization", basic())
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(10 * 1024 * 1024 + 1))
+    connection.endheaders()
+    # When the gateway answers before reading it
+    response = connection.getresponse()
+    # Then it is the gateway's 413, and no handler ran
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Too Long"}
+    connection.close()
+
+
+def counter(runner: Runner, workspace: str) -> tuple[int, int]:
+    client = boto3.client("dynamodb", endpoint_url=embedded_endpoint(runner), region_name="us-east-1")
+    table = "signing-keys-local-KeysTable"
+    item = client.get_item(TableName=table, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}})["Item"]
+    keys = client.query(
+        TableName=table,
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :ws",
+        ExpressionAttributeValues={":ws": {"S": f"WS#{workspace}"}},
+        Select="COUNT",
+    )["Count"]
+    return int(item["keyCount"]["N"]), keys
+
+
+def embedded_endpoint(runner: Runner) -> str:
+    line = next(line for line in runner.lines if line.startswith("DynamoDB: "))
+    return line.split(" ", 1)[1].strip()
+
+
+@pytest.mark.parametrize("workspace", RACE_WORKSPACES)
+def test_fifty_concurrent_creates_yield_exactly_the_limit(runner: Runner, workspace: str) -> None:
+    # Given an empty workspace with KeyLimit=10
+    authorization = basic(f"tok-{workspace}", f"secret-{workspace}")
+    # When 50 clients create a key at the same moment
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(
+            pool.map(lambda _: call(runner, "POST", "/iam/signing-keys", authorization=authorization)[0], range(50))
+        )
+    # Then exactly 10 succeed, 40 hit the limit, and the counter equals the keys stored
+    assert sorted(statuses).count(201) == 10
+    assert statuses.count(403) == 40
+    assert counter(runner, workspace) == (10, 10)
+
+
+def test_runner_logs_one_line_per_request_without_secrets(runner: Runner) -> None:
+    call(runner, "GET", "/iam/signing-keys?limit=2&offset=1", authorization=basic())
+    request_lines = [line for line in runner.lines if line.startswith("GET /iam/signing-keys ")]
+    assert request_lines
+    assert request_lines[-1].split()[2] == "200"
+    assert request_lines[-1].strip().endswith("ms")
+    logs = runner.output
+    assert "signing key created" in logs
+    assert SECRET not in logs
+    for marker in SECRET_MARKERS:
+        assert marker not in logs
+
+
+# -- lifecycle ----------------------------------------------------------------------------------------
+def test_generated_credential_is_printed_and_works() -> None:
+    runner = start_runner()
+    try:
+        token_id = next(line for line in runner.lines if line.strip().startswith("token id:")).split(":", 1)[1].strip()
+        secret = next(line for line in runner.lines if line.strip().startswith("secret:")).split(":", 1)[1].strip()
+        status, _, _ = call(runner, "GET", "/iam/signing-keys", authorization=basic(token_id, secret))
+        assert status == 200
+        assert f"{runner.url}/iam/signing-keys" in runner.output
+    finally:
+        assert runner.stop() == 0
+    assert "stopped" in runner.output
+
+
+def test_taken_port_fails_fast_with_a_clear_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            runner_command("start-api", "--port", str(port)),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_template_fails_fast(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text("Resources: [not, a, mapping]\n")
+    result = subprocess.run(
+        runner_command("start-api", "-t", str(broken), "--port", str(free_port())),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "has no Resources section" in result.stderr
+
+
+def test_unknown_parameter_override_fails_fast() -> None:
+    result = subprocess.run(
+        runner_command("start-api", "--port", str(free_port()), "--parameter-overrides", "KeyLimt=3"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown parameter(s) in overrides: KeyLimt" in result.stderr
+
+
+# -- invoke ---------------------------------------------------------------------------------------------
+def function_for(event_file: Path) -> str:
+    from signing_keys_local.template import Template
+
+    return next(
+        f.logical_id
+        for f in Template(ROOT / "template.yaml").functions().values()
+        if f.code_uri.name == event_file.stem
+    )
+
+
+@pytest.mark.parametrize("event_file", sorted((ROOT / "events").glob("*.json")), ids=lambda p: p.stem)
+def test_every_event_file_invokes_successfully(event_file: Path) -> None:
+    result = subprocess.run(
+        runner_command("invoke", function_for(event_file), "-e", str(event_file)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    response: dict[str, Any] = json.loads(result.stdout)
+    if "policyDocument" in response:
+        assert response["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    else:
+        assert 200 <= response["statusCode"] < 300, response
+
+
+def test_invoke_reads_the_event_from_stdin() -> None:
+    event = (ROOT / "events" / "list_keys.json").read_text()
+    result = subprocess.run(
+        runner_command("invoke", "ListKeysFunction", "--event", "-"),
+        cwd=ROOT,
+        input=event,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 200
