@@ -1,0 +1,68 @@
+# Every target creates the virtual environments it needs; only python3 (3.11+) must exist.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# SAM CLI pins its own versions of boto3 & co., so it lives apart from the project's environment.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+# The livepeer SDK pins pydantic/httpx versions that clash with fastpix-python: its own environment too.
+LIVEPEER_VENV := .venv-livepeer
+REGION := us-east-1
+ARGS ?=
+
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: install run test lint pytest validate build bench conformance events clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.170,<2'
+	touch $@
+
+$(LIVEPEER_VENV)/.installed: $(BIN)/.installed
+	$(PYTHON) -m venv $(LIVEPEER_VENV)
+	$(LIVEPEER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LIVEPEER_VENV)/bin/python -m pip install --quiet 'livepeer==0.3.0' 'pytest>=8,<10'
+	touch $@
+
+install: $(BIN)/.installed
+
+## run: the API on http://127.0.0.1:3000 with an embedded DynamoDB (ARGS="--port 8080 ..." for more)
+run: install
+	$(BIN)/signing-keys-local start-api $(ARGS)
+
+## test: everything CI runs — lint, type check, tests (incl. SDK conformance), sam validate and sam build
+test: lint pytest conformance validate build
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+conformance: $(LIVEPEER_VENV)/.installed
+	LIVEPEER_PYTHON=$(LIVEPEER_VENV)/bin/python $(BIN)/pytest tests/conformance
+
+validate: $(SAM_VENV)/.installed
+	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --lint
+
+build: $(SAM_VENV)/.installed
+	$(SAM) build
+
+bench: install
+	$(BIN)/python -m bench
+
+events: install
+	$(BIN)/signing-keys-local generate-event-files
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
