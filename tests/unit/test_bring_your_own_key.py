@@ -67,7 +67,7 @@ def test_livepeer_registers_a_public_key_with_a_name(api: LocalApi) -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        pytest.param(lambda: rsa.generate_private_key(65537, 1024), id="rsa-1024"  # noqa: S505 - must be refused),
+        pytest.param(lambda: rsa.generate_private_key(65537, 1024), id="rsa-1024"),  # noqa: S505 - must be refused
         pytest.param(lambda: ec.generate_private_key(ec.SECP384R1()), id="p-384"),
         pytest.param(lambda: ec.generate_private_key(ec.SECP256K1()), id="secp256k1"),
     ],
