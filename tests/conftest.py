@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from signing_keys_local.template import Template
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
+# Lambda sets the environment before the code is imported; Powertools reads it at import.
+for _name, _value in Template(TEMPLATE).global_environment().items():
+    if _name.startswith("POWERTOOLS_") and _name != "POWERTOOLS_LOG_LEVEL":
+        os.environ.setdefault(_name, _value)
 # What must never show up in a log line or the table: PEM armour, its base64, a JWT.
 SECRET_MARKERS = ("-----BEGIN", "LS0tLS1CRUdJTi", "eyJ")
 

@@ -5,14 +5,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from signing_keys.api import entrypoint, management_api, workspace_id
+from signing_keys.api import entrypoint, rest_resolver, workspace_id
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer
 from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = management_api()
+app = rest_resolver()
 
 
 @app.get("/iam/signing-keys")

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from signing_keys.api import entrypoint, management_api, workspace_id
+from signing_keys.api import entrypoint, rest_resolver, workspace_id
 from signing_keys.config import Settings
 from signing_keys.dialects import livepeer
 from signing_keys.errors import FieldError, InvalidInput
@@ -14,7 +14,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = management_api()
+app = rest_resolver()
 
 
 @app.patch("/access-control/signing-key/<keyId>")

@@ -271,8 +271,8 @@ def invoke(args: argparse.Namespace) -> int:
         try:
             response = host.invoke(args.function, event)
         except Exception as error:
-            response_out.write(json.dumps({"errorMessage": str(error), "errorType": type(error).__name__}) + "\n")
-            return 1
+            # As `sam local invoke`: a function error is the invocation's result, not a failure of the command.
+            response = {"errorMessage": str(error), "errorType": type(error).__name__}
     response_out.write(json.dumps(response) + "\n")
     return 0
 

@@ -26,6 +26,18 @@ QQNbFM1fVzU4Ewbr9H/poejxYM8xe+BE4a+BmV1qSXFiI/euusNLCpa8+g==
 """
 EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_PUBLIC_KEY_PEM) or ""
 
+# Shaped like a real token for the example key, but expired and unsigned: the playback authorizer's example
+# event shows a refusal (401). Mint a live token with `python -m signing_keys.tokens sign`.
+EXAMPLE_MEDIA_ID = "media-example"
+EXAMPLE_EXPIRED_TOKEN = ".".join(
+    base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+    for part in (
+        {"alg": "ES256", "typ": "JWT", "kid": EXAMPLE_KEY_ID},
+        {"sub": EXAMPLE_MEDIA_ID, "aud": f"media:{EXAMPLE_MEDIA_ID}", "iat": 1_764_025_200, "exp": 1_764_028_800},
+        {"signature": "not a real one"},
+    )
+)
+
 _STAGE = "v1"
 _RECEIVED_AT = 1_764_028_800.0  # fixed, so regenerating the files changes nothing
 _REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
@@ -113,6 +125,43 @@ def example_events() -> dict[str, dict[str, Any]]:
                 path_parameters={"keyId": EXAMPLE_KEY_ID},
                 body=json.dumps({"name": "renamed example key"}).encode(),
                 authorization=f"Bearer {EXAMPLE_SECRET}",
+            )
+        ),
+        "authorize_playback": authorizer_event(
+            request(
+                "GET",
+                f"/playback/{EXAMPLE_MEDIA_ID}",
+                "/playback/{mediaId}",
+                path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
+                authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
+            )
+        ),
+        "playback": proxy_event(
+            request(
+                "GET",
+                f"/playback/{EXAMPLE_MEDIA_ID}",
+                "/playback/{mediaId}",
+                path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
+                authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
+            ),
+            {
+                "principalId": EXAMPLE_KEY_ID,
+                "workspaceId": EXAMPLE_WORKSPACE,
+                "keyId": EXAMPLE_KEY_ID,
+                "mediaId": EXAMPLE_MEDIA_ID,
+                "sub": json.dumps(EXAMPLE_MEDIA_ID),
+                "aud": json.dumps(f"media:{EXAMPLE_MEDIA_ID}"),
+                "groups": "null",
+                "exp": "1764028800",
+                "integrationLatency": 0,
+            },
+        ),
+        "jwks": proxy_event(
+            request(
+                "GET",
+                f"/workspaces/{EXAMPLE_WORKSPACE}/jwks.json",
+                "/workspaces/{workspaceId}/jwks.json",
+                path_parameters={"workspaceId": EXAMPLE_WORKSPACE},
             )
         ),
         "delete_key": authorized(

@@ -20,6 +20,10 @@ LOCAL_ENVIRONMENT = {"AWS_SAM_LOCAL": "true", "POWERTOOLS_TRACE_DISABLED": "true
 class FunctionHost:
     def __init__(self, template: Template) -> None:
         self.functions = template.functions()
+        # As in Lambda, the environment exists before any of the functions' code is imported.
+        os.environ.update(template.global_environment())
+        for name, value in LOCAL_ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
         self._handlers: dict[str, LambdaHandler] = {}
         self._lock = threading.Lock()
 
@@ -27,8 +31,6 @@ class FunctionHost:
         # Every function shares one process, so the environment is the union of theirs; the template
         # keeps shared settings in Globals, which makes that union equal to each function's own.
         os.environ.update(function.environment)
-        for name, value in LOCAL_ENVIRONMENT.items():
-            os.environ.setdefault(name, value)
         spec = importlib.util.spec_from_file_location(f"lambda_{function.logical_id}", function.module_path)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot load {function.module_path}")

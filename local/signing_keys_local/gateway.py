@@ -8,8 +8,10 @@ import base64
 import fnmatch
 import json
 import re
+import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -198,6 +200,8 @@ class Gateway:
             body = response.get("body") or ""
             payload = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
         except Exception:
+            # What Lambda would write to the function's log: the unhandled error, for the developer.
+            traceback.print_exc(file=sys.stderr)
             return self.gateway_response("INTEGRATION_FAILURE")
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))

@@ -211,6 +211,11 @@ class Template:
     def _of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return {rid: r for rid, r in self.resources.items() if r.get("Type") == kind}
 
+    def global_environment(self) -> dict[str, str]:
+        """Globals.Function.Environment: what every function of the stack sees."""
+        variables = ((self.document.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
+        return {name: str(value) for name, value in self.resolve(variables.get("Variables") or {}).items()}
+
     def functions(self) -> dict[str, Function]:
         globals_ = (self.document.get("Globals") or {}).get("Function") or {}
         functions: dict[str, Function] = {}

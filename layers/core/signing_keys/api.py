@@ -77,7 +77,7 @@ def _invalid_input(error: RequestValidationError) -> InvalidInput:
     return InvalidInput(fields)
 
 
-def management_api() -> APIGatewayRestResolver:
+def rest_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
     def domain_error(error: SigningKeyError) -> Response[Any]:

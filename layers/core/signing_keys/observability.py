@@ -35,6 +35,8 @@ def count(metric: str, **dimensions: str) -> None:
     if not dimensions:
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
         return
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        return  # single_metric flushes on its own and does not honour the switch
     # Dimensions apply to a whole EMF blob, so a dimensioned metric goes out in one of its own.
     with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as single:
         for name, value in dimensions.items():

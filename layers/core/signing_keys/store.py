@@ -251,18 +251,24 @@ class KeyStore:
         if codes is not None:
             raise KeyNotFound()
 
-    def record_last_seen(self, key_id: str, seen_at: datetime, interval_seconds: int) -> None:
-        """Best effort: a lost race or a throttle must never affect the verification it follows."""
+    def record_last_seen(self, key: SigningKey, seen_at: datetime, interval_seconds: int) -> None:
+        """At most one write per key per interval, and best effort: it never fails the verification it follows.
+
+        The key was just read, so a recent `lastSeen` skips the write; the condition settles concurrent writers.
+        """
         now = to_millis(seen_at)
+        stale = now - interval_seconds * 1000
+        if key.last_seen is not None and to_millis(key.last_seen) >= stale:
+            return
         with suppress(ClientError, BotoCoreError):
             self._client.update_item(
                 TableName=self._table,
-                Key=_key_pk(key_id),
+                Key=_key_pk(key.key_id),
                 UpdateExpression="SET lastSeen = :now",
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen < :stale)",
                 ExpressionAttributeValues={
                     ":now": {"N": str(now)},
-                    ":stale": {"N": str(now - interval_seconds * 1000)},
+                    ":stale": {"N": str(stale)},
                 },
             )
 

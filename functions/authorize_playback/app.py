@@ -1,0 +1,69 @@
+"""PlaybackAuthorizer: verifies the viewer's token (`?token=` or `Authorization: Bearer`) for this media.
+
+Invalid token → 401; a valid token for another media or a disabled key → 403 (explicit Deny).
+Never cached by API Gateway (ReauthorizeEvery 0), so a revoked key is refused on the next request.
+"""
+
+import json
+import re
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+    HttpVerb,
+)
+
+from signing_keys.config import Settings
+from signing_keys.observability import instrumented
+from signing_keys.tokens import TokenRejected, TokenVerifier
+
+MEDIA_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+settings = Settings.from_env()
+verifier = TokenVerifier.from_settings(settings)
+
+
+def _presented_token(request: APIGatewayAuthorizerRequestEvent) -> str | None:
+    token = (request.query_string_parameters or {}).get("token")
+    if token:
+        return token
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = APIGatewayAuthorizerRequestEvent(event)
+    media_id = (request.path_parameters or {}).get("mediaId", "")
+    token = _presented_token(request)
+    if token is None or not MEDIA_ID.match(media_id):
+        raise Exception("Unauthorized")  # noqa: TRY002 - the message API Gateway turns into a 401
+    try:
+        verified = verifier.verify(token, media_id)
+    except TokenRejected as rejected:
+        if rejected.status == 401:
+            raise Exception("Unauthorized") from None  # noqa: TRY002
+        denied = APIGatewayAuthorizerResponse.from_route_arn(request.method_arn, principal_id="viewer")
+        denied.deny_all_routes()
+        return denied.asdict()
+    claims = verified.claims
+    policy = APIGatewayAuthorizerResponse.from_route_arn(
+        request.method_arn,
+        principal_id=verified.key.key_id,
+        # Authorizer context values must be scalars: structured claims travel as JSON text.
+        context={
+            "workspaceId": verified.key.workspace_id,
+            "keyId": verified.key.key_id,
+            "mediaId": media_id,
+            "sub": json.dumps(claims.get("sub")),
+            "aud": json.dumps(claims.get("aud")),
+            "groups": json.dumps(claims.get("groups")),
+            "exp": int(claims["exp"]),
+        },
+    )
+    # Only this media's route: the allow is never reused for another.
+    policy.allow_route(HttpVerb.GET.value, f"playback/{media_id}")
+    return policy.asdict()
+
+
+lambda_handler = instrumented(authorize)

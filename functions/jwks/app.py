@@ -1,0 +1,34 @@
+"""JwksFunction: GET /workspaces/{workspaceId}/jwks.json, public; the workspace's enabled keys as a JWK Set.
+
+An unknown workspace gets an empty set, the same answer as a workspace without keys.
+"""
+
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from signing_keys.api import entrypoint, rest_resolver
+from signing_keys.config import Settings
+from signing_keys.dialects import json_response
+from signing_keys.jwks import jwk_set
+from signing_keys.service import KeyService
+
+WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+settings = Settings.from_env()
+service = KeyService.from_settings(settings)
+app = rest_resolver()
+
+
+@app.get("/workspaces/<workspaceId>/jwks.json")
+def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
+    keys = service.list_keys(workspaceId) if WORKSPACE_ID.match(workspaceId) else []
+    return json_response(
+        200,
+        jwk_set(keys),
+        {"Cache-Control": f"public, max-age={settings.jwks_max_age_seconds}"},
+    )
+
+
+lambda_handler = entrypoint(app, settings)
