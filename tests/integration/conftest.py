@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -34,6 +34,16 @@ class Runner:
     @property
     def output(self) -> str:
         return "".join(self.lines)
+
+    def wait_for_line(self, predicate: Callable[[str], bool], after: int = 0, timeout: float = 10) -> str:
+        """The first output line from index `after` on that satisfies `predicate` (output arrives async)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[after:]:
+                if predicate(line):
+                    return line
+            time.sleep(0.02)
+        raise AssertionError(f"no matching line in runner output:\n{self.output}")
 
     def stop(self) -> int:
         if self.process.poll() is None:

@@ -132,3 +132,14 @@ def test_event_without_authorizer_context_is_401_not_500(api: LocalApi) -> None:
     del event["requestContext"]["authorizer"]
     response = api.invoke("ListKeysFunction", event)
     assert response["statusCode"] == 401
+
+
+@pytest.mark.parametrize(("path", "status"), [(FASTPIX, 201), (LIVEPEER, 200)])
+def test_empty_body_labelled_octet_stream_creates_a_key(api: LocalApi, path: str, status: int) -> None:
+    # The livepeer SDK sends its body-less create as application/octet-stream.
+    credential = api.credential("ws-a")
+    reply = api.request(
+        "POST", path, authorization=basic(credential), body=b"", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert reply.status == status, reply.body
+    assert api.key_count("ws-a") == 1

@@ -10,7 +10,10 @@ import traceback
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from signing_keys.config import Settings
 from signing_keys.dialects import JSON, fastpix, json_response, livepeer
@@ -86,6 +89,9 @@ def rest_resolver() -> APIGatewayRestResolver:
     def validation_error(error: RequestValidationError) -> Response[Any]:
         return error_response(app.current_event.path, _invalid_input(error))
 
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        return error_response(app.current_event.path, UnsupportedMediaType())
+
     def unexpected_error(error: Exception) -> Response[Any]:
         # Type and stack frames only: an exception's message may carry request data.
         stack = "".join(traceback.format_tb(error.__traceback__))
@@ -94,6 +100,7 @@ def rest_resolver() -> APIGatewayRestResolver:
 
     app.exception_handler(SigningKeyError)(domain_error)
     app.exception_handler(RequestValidationError)(validation_error)
+    app.exception_handler(RequestUnsupportedContentType)(unsupported_media_type)
     app.exception_handler(Exception)(unexpected_error)
     return app
 
@@ -137,6 +144,17 @@ def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError |
     return None
 
 
+def _drop_content_type_of_empty_body(event: dict[str, Any]) -> dict[str, Any]:
+    """An empty body has no media type, yet the livepeer SDK labels it application/octet-stream."""
+    if event.get("body"):
+        return event
+    cleaned = dict(event)
+    for key in ("headers", "multiValueHeaders"):
+        if cleaned.get(key):
+            cleaned[key] = {name: value for name, value in cleaned[key].items() if name.lower() != "content-type"}
+    return cleaned
+
+
 def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
     """The Lambda handler of a function: guards, then routing, with logging, metrics and tracing."""
 
@@ -145,6 +163,6 @@ def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
         if rejected is not None:
             logger.info("request body rejected", extra={"status": rejected.status})
             return _proxy_error(event, rejected)
-        return app.resolve(event, context)
+        return app.resolve(_drop_content_type_of_empty_body(event), context)
 
     return instrumented(handle)

@@ -1,0 +1,84 @@
+"""The official livepeer SDK (own venv) against the runner, in the workspace the FastPix SDK also uses."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from fastpix_python import Fastpix, models
+
+from tests.conformance.conftest import SECRET, TOKEN_ID
+from tests.integration.conftest import Runner
+
+FLOW = Path(__file__).with_name("livepeer_flow.py")
+
+
+@pytest.fixture(scope="module")
+def observed(runner: Runner, livepeer_python: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(livepeer_python), str(FLOW), runner.url, SECRET], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    flow: dict[str, Any] = json.loads(result.stdout)
+    return flow
+
+
+def test_create_returns_200_with_a_usable_es256_private_key(observed: dict[str, Any]) -> None:
+    assert observed["create_status"] == 200
+    created = observed["created"]
+    assert created["disabled"] is False
+    assert isinstance(created["createdAt"], float | int)
+    private_pem = base64.b64decode(observed["private_key"])
+    token = jwt.encode({"sub": "media-1", "exp": 4_000_000_000}, private_pem, algorithm="ES256")
+    claims = jwt.decode(token, base64.b64decode(created["publicKey"]), algorithms=["ES256"])
+    assert claims["sub"] == "media-1"
+
+
+def test_get_all_lists_the_new_key(observed: dict[str, Any]) -> None:
+    assert observed["created"]["id"] in observed["listed_ids"]
+
+
+def test_update_renames_then_disables(observed: dict[str, Any]) -> None:
+    assert (observed["after_rename"]["name"], observed["after_rename"]["disabled"]) == ("renamed by sdk", False)
+    assert (observed["after_disable"]["name"], observed["after_disable"]["disabled"]) == ("renamed by sdk", True)
+
+
+def test_delete_is_204_and_the_deleted_key_is_the_sdks_404(observed: dict[str, Any]) -> None:
+    assert observed["delete_status"] == 204
+    assert observed["get_deleted_status"] == 404
+    assert observed["delete_deleted_status"] == 404
+
+
+def test_wrong_api_key_is_the_sdks_401(observed: dict[str, Any]) -> None:
+    assert observed["wrong_key_status"] == 401
+
+
+def test_both_sdks_share_one_workspace(runner: Runner, livepeer_python: Path) -> None:
+    # Given a key created through the FastPix SDK
+    fastpix = Fastpix(server_url=runner.url, security=models.Security(username=TOKEN_ID, password=SECRET))
+    created = fastpix.signing_keys.create_signing_key().data
+    assert created is not None and created.id is not None
+    # When the livepeer SDK lists and deletes it
+    script = (
+        "import sys, json\nfrom livepeer import Livepeer\n"
+        "c = Livepeer(server_url=sys.argv[1], api_key=sys.argv[2])\n"
+        "ids = [k.id for k in c.access_control.get_all().data]\n"
+        "c.access_control.delete(key_id=sys.argv[3])\nprint(json.dumps(ids))\n"
+    )
+    result = subprocess.run(
+        [str(livepeer_python), "-c", script, runner.url, SECRET, created.id],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # Then it saw the key, and the FastPix SDK no longer lists it
+    assert created.id in json.loads(result.stdout)
+    remaining = fastpix.signing_keys.list_signing_keys(limit=100, offset=1).data or []
+    assert created.id not in [k.id for k in remaining]
