@@ -162,11 +162,11 @@ Python SDKs:
   from fastpix_python import Fastpix, models
   fastpix = Fastpix(server_url="{url}",
                     security=models.Security(username="{credential.token_id}", password="{secret}"))
-  fastpix.signing_keys.create()
+  fastpix.signing_keys.create_signing_key()
 
   from livepeer import Livepeer
   livepeer = Livepeer(server_url="{url}", api_key="{secret}")
-  livepeer.signing_key.create()
+  livepeer.access_control.create()
 """,
         file=out,
         flush=True,

@@ -7,6 +7,8 @@ import http.client
 import json
 import socket
 import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import jwt
 import pytest
 
 from tests.conftest import ROOT, SECRET_MARKERS
@@ -249,3 +252,63 @@ def test_invoke_reads_the_event_from_stdin() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["statusCode"] == 200
+
+
+# -- the README's playback round trip -----------------------------------------------------------------
+def test_playback_round_trip_create_sign_play_disable_refused(runner: Runner, tmp_path: Path) -> None:
+    # Given a key created over HTTP and its private key saved as the API returned it
+    bearer = f"Bearer {SECRET}"
+    status, _, body = call(runner, "POST", "/access-control/signing-key", authorization=bearer)
+    assert status == 200
+    key = json.loads(body)
+    key_file = tmp_path / "key.b64"
+    key_file.write_text(key["privateKey"])
+    # When a token is minted with the helper and presented for the media
+    minted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signing_keys.tokens",
+            "sign",
+            "--key",
+            str(key_file),
+            "--kid",
+            key["id"],
+            "--media",
+            "movie-42",
+            "--lifetime",
+            "600",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    token = minted.stdout.strip()
+    status, _, body = call(runner, "GET", f"/playback/movie-42?token={token}")
+    # Then it plays, and after the key is disabled the very next request is refused
+    assert status == 200, body
+    assert json.loads(body)["keyId"] == key["id"]
+    disable = json.dumps({"disabled": True}).encode()
+    assert (
+        call(runner, "PATCH", f"/access-control/signing-key/{key['id']}", authorization=bearer, body=disable)[0] == 204
+    )
+    assert call(runner, "GET", f"/playback/movie-42?token={token}")[0] == 403
+    assert call(runner, "GET", "/playback/movie-42", authorization=f"Bearer {token}")[0] == 403
+    assert token not in runner.output
+
+
+def test_jwks_verifies_a_token_with_pyjwks_client(runner: Runner) -> None:
+    status, _, body = call(runner, "POST", "/iam/signing-keys", authorization=basic())
+    assert status == 201
+    created = json.loads(body)["data"]
+    token = jwt.encode(
+        {"sub": "m", "exp": int(time.time()) + 60},
+        base64.b64decode(created["privateKey"]),
+        algorithm="RS256",
+        headers={"kid": created["id"]},
+    )
+    client = jwt.PyJWKClient(f"{runner.url}/workspaces/{WORKSPACE}/jwks.json", cache_keys=False)
+    signing_key = client.get_signing_key_from_jwt(token)
+    assert jwt.decode(token, signing_key.key, algorithms=["RS256"])["sub"] == "m"
+    call(runner, "DELETE", f"/iam/signing-keys/{created['id']}", authorization=basic())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -131,7 +132,12 @@ class KeyStore:
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 with _unavailable_on_transient_errors():
-                    self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+                    # botocore retries a timed-out call with this same token, so a transaction that did commit
+                    # is not applied twice (and not misread as a failed condition).
+                    self._client.transact_write_items(
+                        TransactItems=items,  # type: ignore[arg-type]
+                        ClientRequestToken=str(uuid.uuid4()),
+                    )
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                     raise
