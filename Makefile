@@ -58,7 +58,7 @@ validate: $(SAM_VENV)/.installed
 build: $(SAM_VENV)/.installed
 	$(SAM) build
 
-bench: install
+bench: install build
 	$(BIN)/python -m bench
 
 events: install

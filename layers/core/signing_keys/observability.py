@@ -25,8 +25,12 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
-logger = Logger(stream=_CurrentStdout())  # type: ignore[arg-type]
-metrics = Metrics()
+# Defaults for code imported before the function's environment exists (tools, tests, the local runner).
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "signing-keys")
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "SigningKeys")
+
+logger = Logger(service=SERVICE_NAME, stream=_CurrentStdout())  # type: ignore[arg-type]
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 # Reads and denials publish no metric by design; Powertools would warn about that on every such request.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 

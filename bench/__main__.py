@@ -1,0 +1,47 @@
+"""`make bench`: one table, each figure a ratio against its floor measured in this same run."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+
+
+def main() -> int:
+    # Before any import of the package: Powertools reads these once.
+    os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    from bench import calls, cold_start, operations, scale, sizes, verification
+    from bench.harness import local_stack
+    from signing_keys_local.cli import seed_examples
+
+    started = time.monotonic()
+    rows = []
+    # Handlers' logs and metrics would interleave with the table: keep them out of stdout.
+    with contextlib.redirect_stdout(io.StringIO()), local_stack() as stack:
+        seed_examples(stack.template)
+        rows += calls.run(stack)
+        rows += operations.create(stack, ROUNDS)
+        rows += operations.reads_and_writes(stack, ROUNDS)
+        rows += verification.run(seconds=1.0)
+        rows += cold_start.run(stack, rounds=max(3, ROUNDS // 6))
+        rows += scale.run(stack, ROUNDS)
+    rows += sizes.run()
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    print(f"Signing Keys API benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine}\n")
+    print(f"| {'measure':<44} | {'figure':<14} | {'value':>8} | notes")
+    print(f"|{'-' * 46}|{'-' * 16}|{'-' * 10}|------")
+    for label, kind, value, note in rows:
+        shown = "" if value is None else f"{value:.2f}"
+        print(f"| {label:<44} | {kind:<14} | {shown:>8} | {note}")
+    print(f"\n({time.monotonic() - started:.0f} s, {ROUNDS} rounds)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

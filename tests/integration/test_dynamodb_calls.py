@@ -1,0 +1,28 @@
+"""DynamoDB calls per operation, counted with botocore hooks while each function handles its events/ file."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bench.calls import count_calls
+from bench.harness import local_stack
+from signing_keys_local.cli import seed_examples
+
+EXPECTED = {
+    "ManagementAuthorizerFunction": {"GetItem": 1},
+    "CreateKeyFunction": {"TransactWriteItems": 1},
+    "ListKeysFunction": {"Query": 1},
+    "GetKeyFunction": {"GetItem": 1},
+    "UpdateKeyFunction": {"UpdateItem": 1},
+    "DeleteKeyFunction": {"TransactWriteItems": 1},
+    "PlaybackAuthorizerFunction": {"GetItem": 1},
+    "PlaybackFunction": {},
+    "JwksFunction": {"Query": 1},
+}
+
+
+def test_each_operation_makes_exactly_its_one_dynamodb_call() -> None:
+    with local_stack() as stack:
+        seed_examples(stack.template)
+        counted = count_calls(stack)
+    assert counted == {name: Counter(calls) for name, calls in EXPECTED.items()}
