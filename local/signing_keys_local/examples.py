@@ -98,6 +98,13 @@ def example_events() -> dict[str, dict[str, Any]]:
     key = {"signingKeyId": EXAMPLE_KEY_ID}
     fastpix_key_path = f"/iam/signing-keys/{EXAMPLE_KEY_ID}"
     livepeer_key_path = f"/access-control/signing-key/{EXAMPLE_KEY_ID}"
+    playback = request(
+        "GET",
+        f"/playback/{EXAMPLE_MEDIA_ID}",
+        "/playback/{mediaId}",
+        path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
+        authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
+    )
     return {
         "authorize_management": authorizer_event(
             request("GET", "/iam/signing-keys", "/iam/signing-keys", authorization=auth)
@@ -127,23 +134,9 @@ def example_events() -> dict[str, dict[str, Any]]:
                 authorization=f"Bearer {EXAMPLE_SECRET}",
             )
         ),
-        "authorize_playback": authorizer_event(
-            request(
-                "GET",
-                f"/playback/{EXAMPLE_MEDIA_ID}",
-                "/playback/{mediaId}",
-                path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
-                authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
-            )
-        ),
+        "authorize_playback": authorizer_event(playback),
         "playback": proxy_event(
-            request(
-                "GET",
-                f"/playback/{EXAMPLE_MEDIA_ID}",
-                "/playback/{mediaId}",
-                path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
-                authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
-            ),
+            playback,
             {
                 "principalId": EXAMPLE_KEY_ID,
                 "workspaceId": EXAMPLE_WORKSPACE,

@@ -147,6 +147,12 @@ def test_runner_logs_one_line_per_request_without_secrets(runner: Runner) -> Non
         assert marker not in logs
 
 
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        runner_command(*args), cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
 # -- lifecycle ----------------------------------------------------------------------------------------
 def test_generated_credential_is_printed_and_works() -> None:
     runner = start_runner()
@@ -166,14 +172,7 @@ def test_taken_port_fails_fast_with_a_clear_message() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            runner_command("start-api", "--port", str(port)),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_cli("start-api", "--port", str(port))
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
@@ -182,27 +181,13 @@ def test_taken_port_fails_fast_with_a_clear_message() -> None:
 def test_invalid_template_fails_fast(tmp_path: Path) -> None:
     broken = tmp_path / "template.yaml"
     broken.write_text("Resources: [not, a, mapping]\n")
-    result = subprocess.run(
-        runner_command("start-api", "-t", str(broken), "--port", str(free_port())),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("start-api", "-t", str(broken), "--port", str(free_port()))
     assert result.returncode == 2
     assert "has no Resources section" in result.stderr
 
 
 def test_unknown_parameter_override_fails_fast() -> None:
-    result = subprocess.run(
-        runner_command("start-api", "--port", str(free_port()), "--parameter-overrides", "KeyLimt=3"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("start-api", "--port", str(free_port()), "--parameter-overrides", "KeyLimt=3")
     assert result.returncode == 2
     assert "unknown parameter(s) in overrides: KeyLimt" in result.stderr
 
@@ -220,14 +205,7 @@ def function_for(event_file: Path) -> str:
 
 @pytest.mark.parametrize("event_file", sorted((ROOT / "events").glob("*.json")), ids=lambda p: p.stem)
 def test_every_event_file_invokes_successfully(event_file: Path) -> None:
-    result = subprocess.run(
-        runner_command("invoke", function_for(event_file), "-e", str(event_file)),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli("invoke", function_for(event_file), "-e", str(event_file))
     assert result.returncode == 0, result.stderr
     response: dict[str, Any] = json.loads(result.stdout)
     if event_file.stem == "authorize_playback":
@@ -241,15 +219,7 @@ def test_every_event_file_invokes_successfully(event_file: Path) -> None:
 
 def test_invoke_reads_the_event_from_stdin() -> None:
     event = (ROOT / "events" / "list_keys.json").read_text()
-    result = subprocess.run(
-        runner_command("invoke", "ListKeysFunction", "--event", "-"),
-        cwd=ROOT,
-        input=event,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli("invoke", "ListKeysFunction", "--event", "-", stdin=event)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["statusCode"] == 200
 
