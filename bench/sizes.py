@@ -28,7 +28,10 @@ def run() -> list[Row]:
     rows: list[Row] = []
     for directory in sorted(p for p in BUILD.iterdir() if p.is_dir()):
         raw, zipped = _sizes(directory)
-        rows.append((f"size {directory.name}", "MB", raw / 1e6, f"zipped {zipped / 1e6:.2f} MB"))
+        if raw >= 1e6:
+            rows.append((f"size {directory.name}", "MB", raw / 1e6, f"zipped {zipped / 1e6:.2f} MB"))
+        else:
+            rows.append((f"size {directory.name}", "KB", raw / 1e3, f"zipped {zipped / 1e3:.1f} KB"))
     packages = BUILD / "CoreLayer" / "python"
     if packages.is_dir():
         largest = sorted(
