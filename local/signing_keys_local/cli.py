@@ -214,7 +214,11 @@ def start_api(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous_sigterm)
         server.server_close()
     print("stopped", file=sys.stderr, flush=True)
-    return 0
+    sys.stdout.flush()
+    # Everything the runner holds is in memory. moto keeps a deep copy of the table per transaction item, so
+    # after heavy use tearing that object graph down at interpreter exit takes seconds (measured: ~10 s after
+    # 1 250 creates, 6 M objects); nothing needs it, so leave at once.
+    os._exit(0)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
