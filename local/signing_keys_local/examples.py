@@ -157,6 +157,7 @@ def example_events() -> dict[str, dict[str, Any]]:
                 path_parameters={"workspaceId": EXAMPLE_WORKSPACE},
             )
         ),
+        "method_not_allowed": proxy_event(request("PUT", "/iam/signing-keys", "/iam/signing-keys")),
         "delete_key": authorized(
             request(
                 "DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key, authorization=auth

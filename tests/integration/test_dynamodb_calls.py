@@ -18,6 +18,7 @@ EXPECTED = {
     "PlaybackAuthorizerFunction": {"GetItem": 1},
     "PlaybackFunction": {},
     "JwksFunction": {"Query": 1},
+    "MethodNotAllowedFunction": {},
 }
 
 

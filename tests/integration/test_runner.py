@@ -211,6 +211,8 @@ def test_every_event_file_invokes_successfully(event_file: Path) -> None:
     if event_file.stem == "authorize_playback":
         # Its example token is expired by design: the authorizer's answer is API Gateway's 401.
         assert response == {"errorMessage": "Unauthorized", "errorType": "Exception"}
+    elif event_file.stem == "method_not_allowed":
+        assert (response["statusCode"], response["headers"]["Allow"]) == (405, "GET, POST")
     elif "policyDocument" in response:
         assert response["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     else:

@@ -1,0 +1,44 @@
+"""A method a resource does not serve is 405 with `Allow`, in the dialect's error shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from signing_keys_local.template import Template
+from tests.conftest import TEMPLATE
+from tests.support import LocalApi, basic
+
+KEY = "00000000-0000-8000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/iam/signing-keys", "GET, POST"),
+        ("PATCH", f"/iam/signing-keys/{KEY}", "GET, DELETE"),
+        ("DELETE", "/access-control/signing-key", "GET, POST"),
+        ("POST", f"/access-control/signing-key/{KEY}", "GET, PATCH, DELETE"),
+        ("DELETE", "/playback/media-1", "GET"),
+        ("POST", "/workspaces/ws-a/jwks.json", "GET"),
+    ],
+)
+def test_unserved_method_is_405_with_allow(api: LocalApi, method: str, path: str, allow: str) -> None:
+    reply = api.request(method, path, authorization=basic(api.credential()))
+    assert reply.status == 405
+    assert reply.headers["allow"] == allow
+    body = reply.json()
+    if path.startswith("/access-control/"):
+        assert body == {"errors": ["method not allowed"]}
+    else:
+        assert body["error"]["code"] == 405
+
+
+def test_allow_lists_match_the_template() -> None:
+    from functions.method_not_allowed.app import ALLOWED_METHODS
+
+    served: dict[str, set[str]] = {}
+    for route in Template(TEMPLATE).routes():
+        if route.method != "ANY":
+            served.setdefault(route.path, set()).add(route.method)
+    assert {path: set(methods) for path, methods in ALLOWED_METHODS.items()} == served
+    assert {route.path for route in Template(TEMPLATE).routes() if route.method == "ANY"} == set(served)
