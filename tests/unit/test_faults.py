@@ -1,0 +1,150 @@
+"""Faults injected at every DynamoDB call site: a 503 with Retry-After in the dialect's shape, never a 500,
+and the key counter still equals the key items afterwards."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import jwt
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from tests.support import LocalApi, Reply, basic, bearer
+
+FAULTS = {
+    "throttled": ("ThrottlingException", 400),
+    "throughput exceeded": ("ProvisionedThroughputExceededException", 400),
+    "internal server error": ("InternalServerError", 500),
+    "service unavailable": ("ServiceUnavailable", 503),
+}
+
+
+class Injector:
+    """Answers chosen DynamoDB operations with a fault, through botocore's own event hooks."""
+
+    def __init__(self) -> None:
+        self.operation: str | None = None
+        self.fault: str = ""
+        self.injected = 0
+
+    def __call__(self, model: Any, **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if model.name != self.operation:
+            return None
+        self.injected += 1
+        if self.fault == "timeout":
+            raise ReadTimeoutError(endpoint_url="http://dynamodb")
+        code, status = FAULTS[self.fault]
+        parsed = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+        return SimpleNamespace(status_code=status, headers={}), parsed
+
+
+@pytest.fixture
+def injector() -> Iterator[Injector]:
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    hook = Injector()
+    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", hook)
+    yield hook
+    boto3.DEFAULT_SESSION = None
+
+
+@pytest.fixture
+def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
+    credential = api.credential("ws-a")
+    key = api.request("POST", "/access-control/signing-key", authorization=bearer(credential)).json()
+    return {"credential": credential, "key": key}
+
+
+def token(key: dict[str, Any]) -> str:
+    now = int(time.time())
+    claims = {"sub": "m", "iat": now, "exp": now + 60}
+    return jwt.encode(claims, base64.b64decode(key["privateKey"]), "ES256", headers={"kid": key["id"]})
+
+
+Call = Callable[[LocalApi, dict[str, Any]], Reply]
+CALL_SITES: dict[str, tuple[str, Call]] = {
+    "create (FastPix)": (
+        "TransactWriteItems",
+        lambda api, s: api.request("POST", "/iam/signing-keys", authorization=basic(s["credential"])),
+    ),
+    "create (Livepeer)": (
+        "TransactWriteItems",
+        lambda api, s: api.request("POST", "/access-control/signing-key", authorization=bearer(s["credential"])),
+    ),
+    "delete": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "DELETE", f"/iam/signing-keys/{s['key']['id']}", authorization=basic(s["credential"])
+        ),
+    ),
+    "get": (
+        "GetItem",
+        lambda api, s: api.request(
+            "GET", f"/access-control/signing-key/{s['key']['id']}", authorization=bearer(s["credential"])
+        ),
+    ),
+    "list": ("Query", lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"]))),
+    "update": (
+        "UpdateItem",
+        lambda api, s: api.request(
+            "PATCH",
+            f"/access-control/signing-key/{s['key']['id']}",
+            authorization=bearer(s["credential"]),
+            body={"name": "x"},
+        ),
+    ),
+    "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
+    "playback verification": (
+        "GetItem",
+        lambda api, s: api.request("GET", "/playback/m", query={"token": token(s["key"])}),
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
+@pytest.mark.parametrize("site", sorted(CALL_SITES))
+def test_fault_is_a_503_with_retry_after(
+    api: LocalApi, injector: Injector, seeded: dict[str, Any], site: str, fault: str
+) -> None:
+    # Given DynamoDB failing at this call site
+    operation, call = CALL_SITES[site]
+    injector.operation, injector.fault = operation, fault
+    # When the route runs (the management authorizer's own read is left alone: it is cached or separate)
+    reply = call(api, seeded)
+    # Then the caller is told to retry, in the dialect's shape, and nothing was half-written
+    injector.operation = None
+    assert injector.injected >= 1
+    assert reply.status == 503, reply.body
+    assert reply.headers["retry-after"] == "1"
+    body = reply.json()
+    if site in {"create (Livepeer)", "get", "update"}:  # the Livepeer routes
+        assert set(body) == {"errors"}
+    else:
+        assert (body["success"], body["error"]["code"]) == (False, 503)
+    assert api.key_count("ws-a") == len(api.key_items("ws-a")) == 1
+
+
+@pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
+def test_authorizer_fault_is_a_503_with_retry_after(api: LocalApi, injector: Injector, fault: str) -> None:
+    credential = api.credential("ws-a")
+    injector.operation, injector.fault = "GetItem", fault
+    reply = api.request("GET", "/iam/signing-keys", authorization=basic(credential))
+    assert reply.status == 503
+    assert reply.headers["retry-after"] == "1"
+    assert json.loads(reply.body)["error"]["code"] == 503
+
+
+@pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
+def test_a_failing_last_seen_write_never_fails_verification(
+    api: LocalApi, injector: Injector, seeded: dict[str, Any], fault: str
+) -> None:
+    injector.operation, injector.fault = "UpdateItem", fault
+    reply = api.request("GET", "/playback/m", query={"token": token(seeded["key"])})
+    assert reply.status == 200
+    assert injector.injected == 1
