@@ -14,6 +14,7 @@ from signing_keys.store import KeyStore
 from signing_keys_local.functions import FunctionHost
 from signing_keys_local.gateway import Gateway
 from signing_keys_local.template import Template
+from tests.conftest import TEMPLATE
 
 
 @dataclass
@@ -83,6 +84,15 @@ class LocalApi:
         return [
             item for item in self.table_items() if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
         ]
+
+
+def build_local_api(**overrides: str) -> LocalApi:
+    """The API from template.yaml with parameter overrides; call inside `mock_aws`."""
+    template = Template(TEMPLATE, {"LogLevel": "DEBUG", **overrides})
+    definition = template.table_definition()
+    boto3.client("dynamodb").create_table(**definition)
+    host = FunctionHost(template)
+    return LocalApi(template, host, Gateway(template, host), definition["TableName"])
 
 
 def basic(credential: IssuedCredential) -> str:

@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
 from moto import mock_aws
 
-from signing_keys_local.functions import FunctionHost
-from signing_keys_local.gateway import Gateway
-from signing_keys_local.template import Template
-from tests.conftest import TEMPLATE
-from tests.support import LocalApi
+from tests.support import LocalApi, build_local_api
 
 ApiFactory = Callable[..., LocalApi]
 
@@ -24,15 +19,7 @@ ApiFactory = Callable[..., LocalApi]
 def make_api() -> Iterator[ApiFactory]:
     """Builds the API with template parameter overrides, e.g. make_api(KeyLimit="3")."""
     with mock_aws():
-
-        def build(**overrides: str) -> LocalApi:
-            template = Template(TEMPLATE, {"LogLevel": "DEBUG", **overrides})
-            definition = template.table_definition()
-            boto3.client("dynamodb").create_table(**definition)
-            host = FunctionHost(template)
-            return LocalApi(template, host, Gateway(template, host), definition["TableName"])
-
-        yield build
+        yield build_local_api
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import jwt
 import pytest
 
 from signing_keys_local.examples import authorized, request
@@ -31,18 +33,36 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
     )
     api.request("DELETE", f"/iam/signing-keys/{fastpix['id']}", authorization=basic(credential))
     api.request("GET", "/iam/signing-keys", authorization=f"Bearer {credential.secret}-wrong")
+    now = int(time.time())
+    token = jwt.encode(
+        {"sub": "m", "iat": now, "exp": now + 60},
+        base64.b64decode(livepeer["privateKey"]),
+        "ES256",
+        headers={"kid": livepeer["id"]},
+    )
+    bodies = [
+        api.request("GET", "/playback/m", query={"token": token}).body,
+        api.request("GET", "/playback/other", query={"token": token}).body,
+        api.request("GET", "/playback/m", authorization=f"Bearer {token[:-5]}").body,
+        api.request("GET", "/workspaces/ws-a/jwks.json").body,
+        api.request("PUT", "/iam/signing-keys", authorization=basic(credential)).body,
+        api.request(
+            "POST", "/iam/signing-keys", authorization=basic(credential), body={"publicKey": private_keys[0]}
+        ).body,
+    ]
     # When the logs and the table are read
     captured = capsys.readouterr()
     logs = captured.out + captured.err
     table = json.dumps(api.table_items())
     # Then the logs are there, but carry no key material, secret or token
     assert "signing key created" in logs
-    for text in (logs, table):
+    for text in (logs, table, b"".join(bodies).decode()):
         assert "PRIVATE KEY" not in text
         assert credential.secret not in text
         for private_key in private_keys:
             assert private_key[30:90] not in text
             assert base64.b64decode(private_key).decode()[40:100] not in text
+    assert token not in logs and token.split(".")[2] not in logs
     for marker in SECRET_MARKERS:
         assert marker not in logs
 

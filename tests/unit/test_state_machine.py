@@ -1,0 +1,107 @@
+"""Randomized sequences of create/update/delete/list in two workspaces against a model of what must hold.
+
+Invariants after every step: the counter equals the key items, never above the limit, each workspace's list
+equals the model, and no key is ever visible from the other workspace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from moto import mock_aws
+
+from tests.support import basic, bearer, build_local_api
+
+LIMIT = 3
+WORKSPACES = ("ws-a", "ws-b")
+MISSING = "00000000-0000-8000-8000-000000000000"
+
+
+class KeyStoreMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mock = mock_aws()
+        self.mock.start()
+        self.api = build_local_api(KeyLimit=str(LIMIT), LogLevel="WARNING")
+        self.credentials = {ws: self.api.credential(ws) for ws in WORKSPACES}
+        self.model: dict[str, dict[str, dict[str, Any]]] = {ws: {} for ws in WORKSPACES}
+        self.deleted: list[tuple[str, str]] = []
+
+    def teardown(self) -> None:
+        self.mock.stop()
+
+    @rule(workspace=st.sampled_from(WORKSPACES), dialect=st.sampled_from(["livepeer", "livepeer", "fastpix"]))
+    def create(self, workspace: str, dialect: str) -> None:
+        credential = self.credentials[workspace]
+        full = len(self.model[workspace]) >= LIMIT
+        if dialect == "fastpix":
+            reply = self.api.request("POST", "/iam/signing-keys", authorization=basic(credential))
+            assert reply.status == (403 if full else 201)
+            key_id = None if full else reply.json()["data"]["id"]
+        else:
+            reply = self.api.request("POST", "/access-control/signing-key", authorization=bearer(credential))
+            assert reply.status == (403 if full else 200)
+            key_id = None if full else reply.json()["id"]
+        if key_id is not None:
+            self.model[workspace][key_id] = {"name": "", "disabled": False}
+
+    @precondition(lambda self: any(self.model.values()))
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        workspace = data.draw(st.sampled_from([ws for ws in WORKSPACES if self.model[ws]]))
+        key_id = data.draw(st.sampled_from(sorted(self.model[workspace])))
+        reply = self.api.request(
+            "DELETE", f"/access-control/signing-key/{key_id}", authorization=bearer(self.credentials[workspace])
+        )
+        assert reply.status == 204
+        del self.model[workspace][key_id]
+        self.deleted.append((workspace, key_id))
+
+    @precondition(lambda self: any(self.model.values()) or self.deleted)
+    @rule(data=st.data(), target_kind=st.sampled_from(["foreign", "deleted", "missing"]))
+    def delete_what_is_not_yours(self, data: st.DataObject, target_kind: str) -> None:
+        workspace = data.draw(st.sampled_from(WORKSPACES))
+        other = next(ws for ws in WORKSPACES if ws != workspace)
+        candidates = {
+            "foreign": sorted(self.model[other]),
+            "deleted": [key for ws, key in self.deleted if ws == workspace],
+            "missing": [MISSING],
+        }[target_kind] or [MISSING]
+        key_id = data.draw(st.sampled_from(candidates))
+        reply = self.api.request(
+            "DELETE", f"/iam/signing-keys/{key_id}", authorization=basic(self.credentials[workspace])
+        )
+        assert reply.status == 404
+
+    @precondition(lambda self: any(self.model.values()))
+    @rule(data=st.data(), name=st.text(min_size=0, max_size=20), disabled=st.booleans())
+    def update(self, data: st.DataObject, name: str, disabled: bool) -> None:
+        workspace = data.draw(st.sampled_from([ws for ws in WORKSPACES if self.model[ws]]))
+        key_id = data.draw(st.sampled_from(sorted(self.model[workspace])))
+        reply = self.api.request(
+            "PATCH",
+            f"/access-control/signing-key/{key_id}",
+            authorization=bearer(self.credentials[workspace]),
+            body={"name": name, "disabled": disabled},
+        )
+        assert reply.status == 204, reply.body
+        self.model[workspace][key_id] = {"name": name, "disabled": disabled}
+
+    @invariant()
+    def store_matches_the_model(self) -> None:
+        for workspace in WORKSPACES:
+            listed = self.api.request(
+                "GET", "/access-control/signing-key", authorization=bearer(self.credentials[workspace])
+            )
+            assert listed.status == 200
+            seen = {key["id"]: {"name": key["name"], "disabled": key["disabled"]} for key in listed.json()}
+            assert seen == self.model[workspace]
+            assert self.api.key_count(workspace) == len(self.api.key_items(workspace)) == len(self.model[workspace])
+            assert len(self.model[workspace]) <= LIMIT
+
+
+KeyStoreMachine.TestCase.settings = settings(max_examples=8, stateful_step_count=25, deadline=None)
+test_key_store_state_machine = KeyStoreMachine.TestCase
