@@ -12,7 +12,7 @@ ARGS ?=
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest validate build bench conformance events clean
+.PHONY: install run test lint pytest validate build bench conformance events openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench: install build
 
 events: install
 	$(BIN)/signing-keys-local generate-event-files
+
+openapi: install
+	$(BIN)/signing-keys-local openapi
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -147,7 +147,7 @@ def _banner(url: str, credential: SeededCredential, generated: bool, out: TextIO
     origin = "generated for this run" if generated else "seeded"
     print(
         f"""
-Signing Keys API running at {url}  (Ctrl-C to stop)
+Signing Keys API running at {url}  (Ctrl-C to stop; API docs at {url}/docs)
 Credential ({origin}): workspace {credential.workspace_id}
   token id: {credential.token_id}
   secret:   {secret}
@@ -174,6 +174,7 @@ Python SDKs:
 
 
 def start_api(args: argparse.Namespace) -> int:
+    from signing_keys_local import openapi
     from signing_keys_local.gateway import Gateway
     from signing_keys_local.server import LocalApiServer
 
@@ -206,6 +207,7 @@ def start_api(args: argparse.Namespace) -> int:
             for credential in credentials:
                 seed_credential(template, credential)
             host.load_all()  # as warm containers: import errors surface now, not on the first request
+            server.documents = openapi.documents(openapi.build(host))
             _banner(server.url, credentials[0], generated, sys.stdout)
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
             with contextlib.suppress(KeyboardInterrupt):
@@ -281,6 +283,16 @@ def invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_openapi(args: argparse.Namespace) -> int:
+    from signing_keys_local import openapi
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)  # handlers build clients at import; none is called
+    _, host = _load(args.template, [])
+    args.out.write_text(openapi.render(openapi.build(host)), encoding="utf-8")
+    print(args.out)
+    return 0
+
+
 def generate_event_files(args: argparse.Namespace) -> int:
     from signing_keys_local.examples import write_events
 
@@ -329,6 +341,10 @@ def _parser() -> argparse.ArgumentParser:
     events = commands.add_parser("generate-event-files", help="rewrite events/ from the event factory")
     events.add_argument("--out", type=Path, default=Path("events"))
     events.set_defaults(run=generate_event_files)
+    spec = commands.add_parser("openapi", help="write the OpenAPI document generated from the handlers")
+    spec.add_argument("-t", "--template", type=Path, default=DEFAULT_TEMPLATE, help="SAM template path")
+    spec.add_argument("--out", type=Path, default=Path("openapi.json"))
+    spec.set_defaults(run=write_openapi)
     return parser
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from signing_keys_local.events import LambdaContext
@@ -24,10 +25,10 @@ class FunctionHost:
         os.environ.update(template.global_environment())
         for name, value in LOCAL_ENVIRONMENT.items():
             os.environ.setdefault(name, value)
-        self._handlers: dict[str, LambdaHandler] = {}
+        self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
 
-    def _load(self, function: Function) -> LambdaHandler:
+    def _load(self, function: Function) -> ModuleType:
         # Every function shares one process, so the environment is the union of theirs; the template
         # keeps shared settings in Globals, which makes that union equal to each function's own.
         os.environ.update(function.environment)
@@ -36,16 +37,20 @@ class FunctionHost:
             raise ImportError(f"cannot load {function.module_path}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        handler: LambdaHandler = getattr(module, function.handler_name)
-        return handler
+        return module
 
-    def handler(self, logical_id: str) -> LambdaHandler:
+    def module(self, logical_id: str) -> ModuleType:
+        """The function's handler module, imported once, as a warm container keeps it."""
         with self._lock:
-            if logical_id not in self._handlers:
+            if logical_id not in self._modules:
                 if logical_id not in self.functions:
                     raise KeyError(f"no function {logical_id} in the template")
-                self._handlers[logical_id] = self._load(self.functions[logical_id])
-            return self._handlers[logical_id]
+                self._modules[logical_id] = self._load(self.functions[logical_id])
+            return self._modules[logical_id]
+
+    def handler(self, logical_id: str) -> LambdaHandler:
+        handler: LambdaHandler = getattr(self.module(logical_id), self.functions[logical_id].handler_name)
+        return handler
 
     def load_all(self) -> None:
         for logical_id in self.functions:

@@ -15,9 +15,16 @@ class LocalApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        gateway: Gateway,
+        quiet: bool = False,
+        documents: dict[str, tuple[str, bytes]] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.quiet = quiet
+        self.documents = documents or {}
         super().__init__(address, _RequestHandler)
 
     @property
@@ -59,6 +66,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in self.headers.items():
             headers.setdefault(name, []).append(value)
         query = parse_qs(url.query, keep_blank_values=True)
+        if self.command == "GET" and url.path in self.server.documents:
+            # The runner's own pages (not part of the API): the OpenAPI document and a browsable view of it.
+            content_type, document = self.server.documents[url.path]
+            return GatewayResult(200, [("Content-Type", content_type)], document)
         return self.server.gateway.handle(
             self.command, url.path, query=query, headers=headers, body=body, source_ip=self.client_address[0]
         )

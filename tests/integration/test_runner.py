@@ -284,3 +284,14 @@ def test_jwks_verifies_a_token_with_pyjwks_client(runner: Runner) -> None:
     signing_key = client.get_signing_key_from_jwt(token)
     assert jwt.decode(token, signing_key.key, algorithms=["RS256"])["sub"] == "m"
     call(runner, "DELETE", f"/iam/signing-keys/{created['id']}", authorization=basic())
+
+
+def test_runner_serves_the_openapi_document_and_docs(runner: Runner) -> None:
+    status, headers, body = call(runner, "GET", "/openapi.json")
+    assert status == 200
+    assert json.loads(body) == json.loads((ROOT / "openapi.json").read_text())
+    status, headers, body = call(runner, "GET", "/docs")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert b"/openapi.json" in body
+    assert call(runner, "GET", "/docs/swagger-ui.js")[0] == 200
