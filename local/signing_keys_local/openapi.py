@@ -59,6 +59,11 @@ _SUCCESS = {
     ("/access-control/signing-key/{keyId}", "patch"): (204, "Updated"),
     ("/access-control/signing-key/{keyId}", "delete"): (204, "Deleted"),
 }
+# Where a created key's id is, so clients (and stateful fuzzers) can follow create → get/update/delete.
+_CREATED_KEY_LINKS = {
+    ("/iam/signing-keys", "post"): ("/iam/signing-keys/{signingKeyId}", "signingKeyId", "$response.body#/data/id"),
+    ("/access-control/signing-key", "post"): ("/access-control/signing-key/{keyId}", "keyId", "$response.body#/id"),
+}
 SECURITY_SCHEMES = {
     "basicAuth": {"type": "http", "scheme": "basic", "description": "FastPix style: token id and secret"},
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Livepeer style: the secret"},
@@ -137,7 +142,20 @@ def build(host: FunctionHost) -> dict[str, Any]:
                     },
                 }
             operation["security"] = _security(path)
+    _add_links(schema["paths"])
     return schema
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    for (path, method), (target, parameter, expression) in _CREATED_KEY_LINKS.items():
+        success = next(code for code in ("201", "200") if code in paths[path][method]["responses"])
+        paths[path][method]["responses"][success]["links"] = {
+            f"{other_method.capitalize()}CreatedKey": {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: expression},
+            }
+            for other_method, operation in paths[target].items()
+        }
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -74,7 +74,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.command, url.path, query=query, headers=headers, body=body, source_ip=self.client_address[0]
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method goes to the gateway (http.server would answer unknown ones 501 itself): what the
+        # template does not route is the gateway's answer, as in API Gateway.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """One line per request is printed by _serve; http.server's own lines would repeat it."""

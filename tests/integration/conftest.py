@@ -88,12 +88,13 @@ def start_runner(*args: str) -> Runner:
 
 
 CREDENTIAL = ("ws-it", "tok-it", "secret-it-0123456789")
+FUZZ_CREDENTIAL = ("ws-fuzz", "tok-fuzz", "secret-fuzz-0123456789")  # fuzzing fills its workspace to the limit
 RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
 
 
 @pytest.fixture(scope="session")
 def runner() -> Iterator[Runner]:
-    credentials = [CREDENTIAL, *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES)]
+    credentials = [CREDENTIAL, FUZZ_CREDENTIAL, *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES)]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
     started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG")
     yield started

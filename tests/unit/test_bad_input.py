@@ -143,3 +143,21 @@ def test_empty_body_labelled_octet_stream_creates_a_key(api: LocalApi, path: str
     )
     assert reply.status == status, reply.body
     assert api.key_count("ws-a") == 1
+
+
+@pytest.mark.parametrize("payload", [b"[null, null]", b"[{}]", b"  [ ]"])
+@pytest.mark.parametrize("path", [FASTPIX, LIVEPEER])
+def test_an_array_body_is_422_and_creates_nothing(api: LocalApi, path: str, payload: bytes) -> None:
+    credential = api.credential("ws-a")
+    reply = api.request("POST", path, authorization=basic(credential), body=payload)
+    assert reply.status == 422
+    assert api.key_count("ws-a") == 0
+
+
+@pytest.mark.parametrize("key_id", ["%00", "abc%0d%0aX-Injected:%201", "%E2%80%AE" * 10, "x" * 5000, "..%2F..%2F"])
+def test_hostile_key_ids_are_4xx(api: LocalApi, key_id: str) -> None:
+    credential = api.credential()
+    for method, prefix in (("GET", FASTPIX), ("DELETE", LIVEPEER)):
+        reply = api.request(method, f"{prefix}/{key_id}", authorization=basic(credential))
+        assert 400 <= reply.status < 500, (method, key_id, reply.status)
+        assert b"X-Injected" not in reply.body

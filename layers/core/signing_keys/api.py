@@ -138,9 +138,12 @@ def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError |
     if content_type and content_type != JSON_MEDIA_TYPE:
         return UnsupportedMediaType()
     try:
-        raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return InvalidInput([FieldError("body", "must be UTF-8 encoded JSON")])
+    # Every request body here is an object. Powertools lets some arrays reach an optional model as "no body".
+    if text.lstrip().startswith("["):
+        return InvalidInput([FieldError("body", "must be a JSON object")])
     return None
 
 

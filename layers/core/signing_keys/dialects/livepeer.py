@@ -24,7 +24,7 @@ class CreateKeyBody(BaseModel):
 class UpdateKeyBody(BaseModel):
     """PATCH body; an explicit null is a type error, an absent field is left unchanged."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     name: StrictStr = Field(default=None, max_length=NAME_MAX_CHARS)  # type: ignore[assignment]
     disabled: StrictBool = Field(default=None)  # type: ignore[assignment]
 
