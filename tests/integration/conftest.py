@@ -8,9 +8,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import boto3
 import pytest
 
 from tests.conftest import ROOT
@@ -90,12 +93,62 @@ def start_runner(*args: str) -> Runner:
 CREDENTIAL = ("ws-it", "tok-it", "secret-it-0123456789")
 FUZZ_CREDENTIAL = ("ws-fuzz", "tok-fuzz", "secret-fuzz-0123456789")  # fuzzing fills its workspace to the limit
 RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
+MACHINE_WORKSPACES = ["ws-machine-a", "ws-machine-b"]
 
 
 @pytest.fixture(scope="session")
 def runner() -> Iterator[Runner]:
-    credentials = [CREDENTIAL, FUZZ_CREDENTIAL, *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES)]
+    credentials = [
+        CREDENTIAL,
+        FUZZ_CREDENTIAL,
+        *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES + MACHINE_WORKSPACES),
+    ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
     started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG")
     yield started
     assert started.stop() == 0
+
+
+# -- clients of a running runner ------------------------------------------------------------------
+def call(
+    runner: Runner,
+    method: str,
+    path: str,
+    *,
+    authorization: str | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(runner.url + path, data=body, method=method)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    if authorization:
+        request.add_header("Authorization", authorization)
+    if body is not None and "Content-Type" not in (headers or {}):
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def counter(runner: Runner, workspace: str) -> tuple[int, int]:
+    client = boto3.client("dynamodb", endpoint_url=embedded_endpoint(runner), region_name="us-east-1")
+    table = "signing-keys-local-KeysTable"
+    item = client.get_item(TableName=table, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}}).get(
+        "Item", {"keyCount": {"N": "0"}}
+    )
+    keys = client.query(
+        TableName=table,
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :ws",
+        ExpressionAttributeValues={":ws": {"S": f"WS#{workspace}"}},
+        Select="COUNT",
+    )["Count"]
+    return int(item["keyCount"]["N"]), keys
+
+
+def embedded_endpoint(runner: Runner) -> str:
+    line = next(line for line in runner.lines if line.startswith("DynamoDB: "))
+    return line.split(" ", 1)[1].strip()

@@ -9,44 +9,27 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 
 from tests.conftest import ROOT, SECRET_MARKERS
-from tests.integration.conftest import CREDENTIAL, RACE_WORKSPACES, Runner, free_port, runner_command, start_runner
+from tests.integration.conftest import (
+    CREDENTIAL,
+    RACE_WORKSPACES,
+    Runner,
+    call,
+    counter,
+    free_port,
+    runner_command,
+    start_runner,
+)
 
 WORKSPACE, TOKEN_ID, SECRET = CREDENTIAL
-
-
-def call(
-    runner: Runner,
-    method: str,
-    path: str,
-    *,
-    authorization: str | None = None,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(runner.url + path, data=body, method=method)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    if authorization:
-        request.add_header("Authorization", authorization)
-    if body is not None and "Content-Type" not in (headers or {}):
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
 
 
 def basic(token_id: str = TOKEN_ID, secret: str = SECRET) -> str:
@@ -98,25 +81,6 @@ def test_oversize_request_is_413_from_the_gateway(runner: Runner) -> None:
     assert response.status == 413
     assert json.loads(response.read()) == {"message": "Request Too Long"}
     connection.close()
-
-
-def counter(runner: Runner, workspace: str) -> tuple[int, int]:
-    client = boto3.client("dynamodb", endpoint_url=embedded_endpoint(runner), region_name="us-east-1")
-    table = "signing-keys-local-KeysTable"
-    item = client.get_item(TableName=table, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}})["Item"]
-    keys = client.query(
-        TableName=table,
-        IndexName="GSI1",
-        KeyConditionExpression="GSI1PK = :ws",
-        ExpressionAttributeValues={":ws": {"S": f"WS#{workspace}"}},
-        Select="COUNT",
-    )["Count"]
-    return int(item["keyCount"]["N"]), keys
-
-
-def embedded_endpoint(runner: Runner) -> str:
-    line = next(line for line in runner.lines if line.startswith("DynamoDB: "))
-    return line.split(" ", 1)[1].strip()
 
 
 @pytest.mark.parametrize("workspace", RACE_WORKSPACES)
