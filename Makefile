@@ -12,7 +12,8 @@ ARGS ?=
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest validate build bench conformance events openapi clean
+.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate build bench conformance \
+	events openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,20 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+## test tiers, each runnable alone: pure code · lambda_handler with factory events · the API through the
+## gateway emulator · the runner over HTTP · the official SDKs (conformance)
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+test-handler: install
+	$(BIN)/pytest tests/handler
+
+test-api: install
+	$(BIN)/pytest tests/api
+
+test-integration: install
+	$(BIN)/pytest tests/integration
 
 conformance: $(LIVEPEER_VENV)/.installed
 	LIVEPEER_PYTHON=$(LIVEPEER_VENV)/bin/python $(BIN)/pytest tests/conformance

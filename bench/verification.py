@@ -57,7 +57,7 @@ def run(seconds: float) -> list[Row]:
         )
         public_key = serialization.load_pem_public_key(pair.public_key_pem.encode())
         assert isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
-        ours = _rate(functools.partial(verifier.verify, token, "m"), seconds)
+        ours = _rate(functools.partial(verifier.verify, token, "bench", "m"), seconds)
         raw = _rate(functools.partial(jwt.decode, token, public_key, algorithms=[algorithm.value]), seconds)
         rows.append((f"verify {algorithm.value}", "rate ratio", ours / raw, f"≥ 0.5 ({ours:,.0f}/s vs {raw:,.0f}/s)"))
     return rows

@@ -1,11 +1,12 @@
-"""PlaybackAuthorizer: verifies the viewer's token (`?token=` or `Authorization: Bearer`) for this media.
+"""PlaybackAuthorizer: verifies the viewer's token (`?token=` or `Authorization: Bearer`) for this workspace's media.
+
+Only the route's workspace's keys verify: a token signed by another tenant's key is an unknown key (401).
 
 Invalid token → 401; a valid token for another media or a disabled key → 403 (explicit Deny).
 Never cached by API Gateway (ReauthorizeEvery 0), so a revoked key is refused on the next request.
 """
 
 import json
-import re
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
@@ -16,9 +17,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 
 from signing_keys.config import Settings
 from signing_keys.observability import instrumented
+from signing_keys.patterns import is_media_id, is_workspace_id
 from signing_keys.tokens import TokenRejected, TokenVerifier
-
-MEDIA_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)
@@ -34,12 +34,13 @@ def _presented_token(request: APIGatewayAuthorizerRequestEvent) -> str | None:
 
 def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
-    media_id = (request.path_parameters or {}).get("mediaId", "")
+    parameters = request.path_parameters or {}
+    workspace_id, media_id = parameters.get("workspaceId", ""), parameters.get("mediaId", "")
     token = _presented_token(request)
-    if token is None or not MEDIA_ID.match(media_id):
+    if token is None or not is_workspace_id(workspace_id) or not is_media_id(media_id):
         raise Exception("Unauthorized")  # noqa: TRY002 - the message API Gateway turns into a 401
     try:
-        verified = verifier.verify(token, media_id)
+        verified = verifier.verify(token, workspace_id, media_id)
     except TokenRejected as rejected:
         if rejected.status == 401:
             raise Exception("Unauthorized") from None  # noqa: TRY002
@@ -61,8 +62,8 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "exp": int(claims["exp"]),
         },
     )
-    # Only this media's route: the allow is never reused for another.
-    policy.allow_route(HttpVerb.GET.value, f"playback/{media_id}")
+    # Only this workspace's media route: the allow is never reused for another.
+    policy.allow_route(HttpVerb.GET.value, f"workspaces/{workspace_id}/playback/{media_id}")
     return policy.asdict()
 
 

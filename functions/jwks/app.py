@@ -3,7 +3,6 @@
 An unknown workspace gets an empty set, the same answer as a workspace without keys.
 """
 
-import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,9 +11,8 @@ from signing_keys.api import entrypoint, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import json_response
 from signing_keys.jwks import jwk_set
+from signing_keys.patterns import is_workspace_id
 from signing_keys.service import KeyService
-
-WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
@@ -23,7 +21,7 @@ app = rest_resolver()
 
 @app.get("/workspaces/<workspaceId>/jwks.json")
 def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
-    keys = service.list_keys(workspaceId) if WORKSPACE_ID.match(workspaceId) else []
+    keys = service.list_keys(workspaceId) if is_workspace_id(workspaceId) else []
     return json_response(
         200,
         jwk_set(keys),

@@ -10,13 +10,13 @@ from signing_keys.api import error_body
 from signing_keys.dialects import JSON
 from signing_keys.errors import SigningKeyError
 
-# Resource → methods it serves; tests/unit/test_method_not_allowed.py checks this against template.yaml.
+# Resource → methods it serves; tests/api/test_method_not_allowed.py checks this against template.yaml.
 ALLOWED_METHODS = {
     "/iam/signing-keys": ("GET", "POST"),
     "/iam/signing-keys/{signingKeyId}": ("GET", "DELETE"),
     "/access-control/signing-key": ("GET", "POST"),
     "/access-control/signing-key/{keyId}": ("GET", "PATCH", "DELETE"),
-    "/playback/{mediaId}": ("GET",),
+    "/workspaces/{workspaceId}/playback/{mediaId}": ("GET",),
     "/workspaces/{workspaceId}/jwks.json": ("GET",),
 }
 

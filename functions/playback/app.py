@@ -1,10 +1,10 @@
-"""PlaybackFunction: GET /playback/{mediaId}; runs only after PlaybackAuthorizer verified the token."""
+"""PlaybackFunction: GET /workspaces/{workspaceId}/playback/{mediaId}; runs only after PlaybackAuthorizer
+verified the token with one of that workspace's keys."""
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from signing_keys.api import entrypoint, rest_resolver
 from signing_keys.config import Settings
@@ -15,16 +15,17 @@ settings = Settings.from_env()
 app = rest_resolver()
 
 
-@app.get("/playback/<mediaId>")
-def play(mediaId: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]) -> Response[Any]:  # noqa: N803
+@app.get("/workspaces/<workspaceId>/playback/<mediaId>")
+def play(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
     verified = app.current_event.request_context.authorizer.get_context()
-    if verified.get("mediaId") != mediaId:
+    # The authorizer's allow names this exact route; checking again costs nothing and survives a misconfiguration.
+    if verified.get("workspaceId") != workspaceId or verified.get("mediaId") != mediaId:
         raise Unauthenticated()
     return json_response(
         200,
         {
             "mediaId": mediaId,
-            "workspaceId": verified["workspaceId"],
+            "workspaceId": workspaceId,
             "keyId": verified["keyId"],
             "sub": json.loads(verified["sub"]),
             "aud": json.loads(verified["aud"]),

@@ -100,9 +100,9 @@ def example_events() -> dict[str, dict[str, Any]]:
     livepeer_key_path = f"/access-control/signing-key/{EXAMPLE_KEY_ID}"
     playback = request(
         "GET",
-        f"/playback/{EXAMPLE_MEDIA_ID}",
-        "/playback/{mediaId}",
-        path_parameters={"mediaId": EXAMPLE_MEDIA_ID},
+        f"/workspaces/{EXAMPLE_WORKSPACE}/playback/{EXAMPLE_MEDIA_ID}",
+        "/workspaces/{workspaceId}/playback/{mediaId}",
+        path_parameters={"workspaceId": EXAMPLE_WORKSPACE, "mediaId": EXAMPLE_MEDIA_ID},
         authorization=f"Bearer {EXAMPLE_EXPIRED_TOKEN}",
     )
     return {

@@ -92,7 +92,7 @@ def _statuses(path: str, method: str) -> list[int]:
         if method == "get" and "{" not in path and path.startswith("/iam/"):
             statuses.append(422)
         return sorted(set(statuses))
-    if path.startswith("/playback/"):
+    if "/playback/" in path:
         return [401, 403, 405, 503]
     return [405, 503]
 
@@ -100,7 +100,7 @@ def _statuses(path: str, method: str) -> list[int]:
 def _security(path: str) -> list[dict[str, list[str]]]:
     if path.startswith(("/iam/", "/access-control/")):
         return [{"basicAuth": []}, {"bearerAuth": []}]
-    if path.startswith("/playback/"):
+    if "/playback/" in path:
         return [{"playbackToken": []}, {"playbackBearer": []}]
     return []
 

@@ -226,7 +226,7 @@ def test_playback_round_trip_create_sign_play_disable_refused(runner: Runner, tm
         check=True,
     )
     token = minted.stdout.strip()
-    status, _, body = call(runner, "GET", f"/playback/movie-42?token={token}")
+    status, _, body = call(runner, "GET", f"/workspaces/{WORKSPACE}/playback/movie-42?token={token}")
     # Then it plays, and after the key is disabled the very next request is refused
     assert status == 200, body
     assert json.loads(body)["keyId"] == key["id"]
@@ -234,8 +234,8 @@ def test_playback_round_trip_create_sign_play_disable_refused(runner: Runner, tm
     assert (
         call(runner, "PATCH", f"/access-control/signing-key/{key['id']}", authorization=bearer, body=disable)[0] == 204
     )
-    assert call(runner, "GET", f"/playback/movie-42?token={token}")[0] == 403
-    assert call(runner, "GET", "/playback/movie-42", authorization=f"Bearer {token}")[0] == 403
+    assert call(runner, "GET", f"/workspaces/{WORKSPACE}/playback/movie-42?token={token}")[0] == 403
+    assert call(runner, "GET", f"/workspaces/{WORKSPACE}/playback/movie-42", authorization=f"Bearer {token}")[0] == 403
     assert token not in runner.output
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 
@@ -18,13 +17,12 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from signing_keys.credentials import CredentialService, IssuedCredential
+from signing_keys.patterns import is_workspace_id
 from signing_keys.store import KeyStore
-
-WORKSPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def _workspace(value: str) -> str:
-    if not WORKSPACE_PATTERN.match(value):
+    if not is_workspace_id(value):
         raise argparse.ArgumentTypeError("use 1-64 letters, digits, '_', '.' or '-', starting alphanumeric")
     return value
 

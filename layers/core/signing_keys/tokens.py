@@ -129,9 +129,10 @@ class TokenVerifier:
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         return cls(KeyStore.connect(settings.table_name), settings)
 
-    def verify(self, token: str, media_id: str) -> VerifiedToken:
+    def verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
+        """The token's claims if one of `workspace_id`'s enabled keys signed it for `media_id`."""
         try:
-            verified = self._verify(token, media_id)
+            verified = self._verify(token, workspace_id, media_id)
         except TokenRejected as rejected:
             count("TokensRejected", reason=rejected.reason.value)
             logger.info("playback token rejected", extra={"reason": rejected.reason.value})
@@ -139,10 +140,11 @@ class TokenVerifier:
         count("TokensVerified")
         return verified
 
-    def _verify(self, token: str, media_id: str) -> VerifiedToken:
+    def _verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
         header, unverified = _screen(token)
         key = self._store.get_key(_key_id(header, unverified), consistent=True)
-        if key is None:
+        # Another tenant's key is no key of this workspace's: tenants never open each other's media.
+        if key is None or key.workspace_id != workspace_id:
             raise TokenRejected(Rejection.UNKNOWN_KEY)
         if header["alg"] != key.algorithm.value:
             raise TokenRejected(Rejection.ALGORITHM_MISMATCH)

@@ -41,9 +41,9 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
         headers={"kid": livepeer["id"]},
     )
     bodies = [
-        api.request("GET", "/playback/m", query={"token": token}).body,
-        api.request("GET", "/playback/other", query={"token": token}).body,
-        api.request("GET", "/playback/m", authorization=f"Bearer {token[:-5]}").body,
+        api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token}).body,
+        api.request("GET", "/workspaces/ws-a/playback/other", query={"token": token}).body,
+        api.request("GET", "/workspaces/ws-a/playback/m", authorization=f"Bearer {token[:-5]}").body,
         api.request("GET", "/workspaces/ws-a/jwks.json").body,
         api.request("PUT", "/iam/signing-keys", authorization=basic(credential)).body,
         api.request(

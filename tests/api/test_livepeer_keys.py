@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing_keys.key_ids import KEY_ID_PATTERN
 from tests.support import LocalApi, bearer
-from tests.unit.conftest import ApiFactory
+from tests.api.conftest import ApiFactory
 
 KEYS = "/access-control/signing-key"
 

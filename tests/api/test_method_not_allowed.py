@@ -18,7 +18,7 @@ KEY = "00000000-0000-8000-8000-000000000000"
         ("PATCH", f"/iam/signing-keys/{KEY}", "GET, DELETE"),
         ("DELETE", "/access-control/signing-key", "GET, POST"),
         ("POST", f"/access-control/signing-key/{KEY}", "GET, PATCH, DELETE"),
-        ("DELETE", "/playback/media-1", "GET"),
+        ("DELETE", "/workspaces/ws-a/playback/media-1", "GET"),
         ("POST", "/workspaces/ws-a/jwks.json", "GET"),
     ],
 )

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from tests.support import LocalApi, basic
-from tests.unit.conftest import ApiFactory
+from tests.api.conftest import ApiFactory
 
 KEYS = "/iam/signing-keys"
 LIVEPEER_KEYS = "/access-control/signing-key"

@@ -102,7 +102,7 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
     "playback verification": (
         "GetItem",
-        lambda api, s: api.request("GET", "/playback/m", query={"token": token(s["key"])}),
+        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
     ),
 }
 
@@ -145,6 +145,6 @@ def test_a_failing_last_seen_write_never_fails_verification(
     api: LocalApi, injector: Injector, seeded: dict[str, Any], fault: str
 ) -> None:
     injector.operation, injector.fault = "UpdateItem", fault
-    reply = api.request("GET", "/playback/m", query={"token": token(seeded["key"])})
+    reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     assert reply.status == 200
     assert injector.injected == 1

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from signing_keys.tokens import sign
 from tests.support import LocalApi, Reply, basic, bearer
-from tests.unit.conftest import ApiFactory
+from tests.api.conftest import ApiFactory
 
 MEDIA = "media-1"
 
@@ -64,12 +64,13 @@ def token_for(
     )
 
 
-def play(api: LocalApi, token: str | None, media: str = MEDIA, via: str = "query") -> Reply:
+def play(api: LocalApi, token: str | None, media: str = MEDIA, via: str = "query", workspace: str = "ws-a") -> Reply:
+    path = f"/workspaces/{workspace}/playback/{media}"
     if token is None:
-        return api.request("GET", f"/playback/{media}")
+        return api.request("GET", path)
     if via == "query":
-        return api.request("GET", f"/playback/{media}", query={"token": token})
-    return api.request("GET", f"/playback/{media}", authorization=f"Bearer {token}")
+        return api.request("GET", path, query={"token": token})
+    return api.request("GET", path, authorization=f"Bearer {token}")
 
 
 # -- accepted ----------------------------------------------------------------------------------------
