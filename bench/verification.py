@@ -15,7 +15,7 @@ from signing_keys import keys
 from signing_keys.config import Settings
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
-from signing_keys.tokens import TokenVerifier
+from signing_keys.verification import TokenVerifier
 
 Row = tuple[str, str, float | None, str]
 

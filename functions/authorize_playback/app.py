@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from signing_keys.config import Settings
 from signing_keys.observability import instrumented
 from signing_keys.patterns import is_media_id, is_workspace_id
-from signing_keys.tokens import TokenRejected, TokenVerifier
+from signing_keys.verification import TokenRejected, TokenVerifier
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)

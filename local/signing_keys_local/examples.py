@@ -2,7 +2,7 @@
 
 `events/<function directory>.json` holds one event per function. `invoke` seeds the example credential and
 key into the embedded DynamoDB, so every file there invokes successfully; on a real table, create them with
-`python -m signing_keys.admin create-credential` first.
+`python -m signing_keys_tools.admin create-credential` first.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ QQNbFM1fVzU4Ewbr9H/poejxYM8xe+BE4a+BmV1qSXFiI/euusNLCpa8+g==
 EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_PUBLIC_KEY_PEM) or ""
 
 # Shaped like a real token for the example key, but expired and unsigned: the playback authorizer's example
-# event shows a refusal (401). Mint a live token with `python -m signing_keys.tokens sign`.
+# event shows a refusal (401). Mint a live token with `python -m signing_keys_tools.tokens sign`.
 EXAMPLE_MEDIA_ID = "media-example"
 EXAMPLE_EXPIRED_TOKEN = ".".join(
     base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")

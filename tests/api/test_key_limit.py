@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import LocalApi, basic
 from tests.api.conftest import ApiFactory
+from tests.support import LocalApi, basic
 
 KEYS = "/iam/signing-keys"
 LIVEPEER_KEYS = "/access-control/signing-key"

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing_keys.key_ids import KEY_ID_PATTERN
-from tests.support import LocalApi, bearer
 from tests.api.conftest import ApiFactory
+from tests.support import LocalApi, bearer
 
 KEYS = "/access-control/signing-key"
 

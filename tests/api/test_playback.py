@@ -13,9 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from signing_keys.tokens import sign
-from tests.support import LocalApi, Reply, basic, bearer
+from signing_keys_tools.tokens import sign
 from tests.api.conftest import ApiFactory
+from tests.support import LocalApi, Reply, basic, bearer
 
 MEDIA = "media-1"
 

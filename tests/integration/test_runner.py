@@ -209,7 +209,7 @@ def test_playback_round_trip_create_sign_play_disable_refused(runner: Runner, tm
         [
             sys.executable,
             "-m",
-            "signing_keys.tokens",
+            "signing_keys_tools.tokens",
             "sign",
             "--key",
             str(key_file),

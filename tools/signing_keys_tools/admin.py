@@ -1,6 +1,6 @@
 """Operator commands. `create-credential` issues an API credential for a workspace.
 
-    python -m signing_keys.admin create-credential --workspace acme --table <TableName> [--region R]
+    python -m signing_keys_tools.admin create-credential --workspace acme --table <TableName> [--region R]
 
 The secret is printed once, here, and never again: the table keeps only its SHA-256.
 """
@@ -28,7 +28,7 @@ def _workspace(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m signing_keys.admin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m signing_keys_tools.admin", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-credential", help="issue a credential; prints the secret once")
     create.add_argument("--workspace", required=True, type=_workspace, help="workspace id the credential acts for")

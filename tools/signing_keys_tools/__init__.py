@@ -1,0 +1,1 @@
+"""Command-line tools around the API (operators' admin, token minting): never shipped in the Lambda layer."""
