@@ -10,12 +10,13 @@ LIVEPEER_VENV := .venv-livepeer
 # checkov pins its own dependency tree (boto3, pydantic, ...): a third environment.
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# Only for the offline `sam validate`; deploy takes the region from samconfig.toml, AWS_REGION or the profile.
 REGION := us-east-1
 ARGS ?=
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate checkov build \
+.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate checkov build deploy \
 	bench conformance events openapi clean
 
 $(BIN)/.installed: pyproject.toml
@@ -85,6 +86,14 @@ checkov: $(CHECKOV_VENV)/.installed
 
 build: $(SAM_VENV)/.installed
 	$(SAM) build
+
+## deploy: sam build + sam deploy; guided the first time (no stack_name in samconfig.toml yet), then as saved
+deploy: build
+	@if grep -Eq '^[[:space:]]*stack_name[[:space:]]*=' samconfig.toml; then \
+		$(SAM) deploy $(ARGS); \
+	else \
+		$(SAM) deploy --guided $(ARGS); \
+	fi
 
 bench: install build
 	$(BIN)/python -m bench
