@@ -124,7 +124,7 @@ def hot_key() -> Row:
     throttled = sum(max(0, r - PARTITION_READS_PER_SECOND) for r in table.reads_per_second.values())
     bound = HOT_KEY_CONTAINERS / (settings.key_cache_millis / 1000)
     return (
-        "hot key: reads/s at 1,000,000 verifications/s",
+        "hot key (reads/s at 1M verifications/s)",
         "reads/s",
         reads / HOT_KEY_SAMPLED_SECONDS,
         f"≤ {bound:.0f} ({HOT_KEY_CONTAINERS} containers, KeyCacheMillis {settings.key_cache_millis}); "

@@ -181,3 +181,20 @@ def test_the_cache_never_grows_past_its_bound_under_100_000_random_kids() -> Non
     # Then the cache held at most its bound, and each random id cost one read
     assert largest == KEY_CACHE_ENTRIES
     assert store.reads == 100_000
+
+
+@pytest.mark.parametrize(
+    "kid",
+    [
+        "../../etc/passwd",
+        "00000000-0000-8000-8000-00000000000\n",  # 36 characters, the last a newline
+        "00000000-0000-8000-8000-00000000000A",  # upper case: ids are lower-case hex
+        "00000000-0000-4000-8000-000000000000",  # a UUIDv4: not one of ours
+        "",
+    ],
+)
+def test_a_kid_that_cannot_be_a_key_id_is_refused_without_a_read(kid: str) -> None:
+    store = MemoryKeys()
+    verifier = TokenVerifier(store, SETTINGS, clock=FakeClock())
+    assert rejection(verifier, key_in_hand().token(headers={"kid": kid})) is Rejection.UNKNOWN_KEY
+    assert store.reads == 0

@@ -172,7 +172,7 @@ def _key_id(workspace_id: str, token: ScreenedToken) -> str | None:
     """`kid` from the header or the claims (FastPix), else the id the `pub` claim's key has in this workspace."""
     kid = token.header.get("kid", token.claims.get("kid"))
     if kid is not None:
-        return kid if len(kid) == KEY_ID_LENGTH and _KEY_ID.match(kid) else None
+        return kid if len(kid) == KEY_ID_LENGTH and _KEY_ID.fullmatch(kid) else None
     pub = token.claims.get("pub")
     der = None if pub is None else spki_der_from_pub_claim(pub)
     return None if der is None else key_id_for(workspace_id, der)
