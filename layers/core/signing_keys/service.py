@@ -40,7 +40,8 @@ class KeyService:
         else:
             pair = keys.generate(default_algorithm)
             algorithm, public_key_pem, private_key_pem = pair.algorithm, pair.public_key_pem, pair.private_key_pem
-        key_id = key_id_for_pem(public_key_pem)
+        # Per workspace: the same public key elsewhere is another, unrelated key (no collision, nothing revealed).
+        key_id = key_id_for_pem(workspace_id, public_key_pem)
         if key_id is None:  # our own serializer always writes an SPKI block
             raise InvalidInput([FieldError("publicKey", "is not a valid public key")])
         key = SigningKey(

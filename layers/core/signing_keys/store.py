@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound, ServiceUnavailable
-from signing_keys.models import Algorithm, SigningKey, from_iso8601, iso8601, to_millis
+from signing_keys.models import Algorithm, SigningKey, from_iso8601, iso8601
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -257,24 +257,18 @@ class KeyStore:
         if codes is not None:
             raise KeyNotFound()
 
-    def record_last_seen(self, key: SigningKey, seen_at: datetime, interval_seconds: int) -> None:
-        """At most one write per key per interval, and best effort: it never fails the verification it follows.
-
-        The key was just read, so a recent `lastSeen` skips the write; the condition settles concurrent writers.
-        """
-        now = to_millis(seen_at)
-        stale = now - interval_seconds * 1000
-        if key.last_seen is not None and to_millis(key.last_seen) >= stale:
-            return
+    def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
+        """Best effort: never fails the verification it follows. The verifier decides when (once per interval per
+        key and container); the condition settles containers writing at once, and a deleted key stays deleted."""
         with suppress(ClientError, BotoCoreError):
             self._client.update_item(
                 TableName=self._table,
-                Key=_key_pk(key.key_id),
+                Key=_key_pk(key_id),
                 UpdateExpression="SET lastSeen = :now",
-                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen < :stale)",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen <= :stale)",
                 ExpressionAttributeValues={
-                    ":now": {"N": str(now)},
-                    ":stale": {"N": str(stale)},
+                    ":now": {"N": str(seen_at_ms)},
+                    ":stale": {"N": str(seen_at_ms - interval_seconds * 1000)},
                 },
             )
 
