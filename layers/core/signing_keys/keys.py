@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from signing_keys.errors import FieldError, InvalidInput
+from signing_keys.limits import MAX_PUBLIC_KEY_CHARS
 from signing_keys.models import Algorithm
 
 RSA_BITS = 2048
 RSA_MIN_BITS, RSA_MAX_BITS = 2048, 4096
-MAX_PUBLIC_KEY_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
