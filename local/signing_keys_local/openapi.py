@@ -5,6 +5,7 @@ with what API Gateway adds: the authorizers' security schemes and links from cre
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ def build(host: FunctionHost) -> dict[str, Any]:
         operation["security"] = SECURITY[route.auth]
         _drop_default_validation_error(operation)
         _optional_body_is_absent(operation)
+        if route.success_status == HTTPStatus.NO_CONTENT:
+            # Powertools fills a response declared without content from the handler's return annotation.
+            operation["responses"][str(route.success_status)].pop("content", None)
     _add_links(schema["paths"])
     _prune_unreferenced_schemas(schema)
     return schema

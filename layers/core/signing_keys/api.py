@@ -285,7 +285,7 @@ def _json_error(text: str) -> InvalidInput | None:
     return None
 
 
-def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
+def body_rejection(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
     """Checked before routing: size first, then media type, then that the body is UTF-8 JSON holding an object."""
     body = event.get("body")
     if not body:
@@ -310,7 +310,7 @@ def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError |
     return _json_error(text)
 
 
-def _with_canonical_content_type(event: dict[str, Any]) -> dict[str, Any]:
+def canonical_event(event: dict[str, Any]) -> dict[str, Any]:
     """What the resolver expects once the guards passed: a JSON body labelled exactly `application/json` (it
     compares case-sensitively), and no media type at all on an empty body (the livepeer SDK labels its empty
     create application/octet-stream)."""
@@ -331,10 +331,10 @@ def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
     invocation's time budget."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        rejected = _body_error(event, settings.max_body_bytes)
+        rejected = body_rejection(event, settings.max_body_bytes)
         if rejected is not None:
             logger.info("request body rejected", extra={"status": rejected.status})
             return proxy_error(event, rejected)
-        return app.resolve(_with_canonical_content_type(event), context)
+        return app.resolve(canonical_event(event), context)
 
     return instrumented(budgeted(handle))
