@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
+from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget, budgeted, invocation_budget
 
 
 class Clock:
@@ -55,3 +55,22 @@ def test_without_a_lambda_context_there_is_no_deadline() -> None:
     budget = InvocationBudget(Clock())
     budget.start(object())
     assert budget.allows(3600)
+
+
+def test_after_an_invocation_there_is_no_deadline() -> None:
+    clock = Clock()
+    budget = InvocationBudget(clock)
+    budget.start(Context(remaining_millis=1_000))
+    budget.stop()
+    assert budget.allows(3600)
+
+
+def test_a_budgeted_handler_leaves_no_deadline_behind() -> None:
+    # Given a handler run inside the container's budget
+    seen: list[bool] = []
+    handler = budgeted(lambda event, context: seen.append(invocation_budget.allows(3600)))
+    # When it runs with 10 s left
+    handler({}, Context(remaining_millis=10_000))
+    # Then an hour of work did not fit inside the invocation, and fits after it (no stale deadline)
+    assert seen == [False]
+    assert invocation_budget.allows(3600)

@@ -36,6 +36,10 @@ class InvocationBudget:
             return
         self._deadline = self._clock() + remaining_millis() / 1000 - RESPONSE_MARGIN_SECONDS
 
+    def stop(self) -> None:
+        """The invocation is over: work outside one (tooling, tests, the runner's seeding) has no deadline."""
+        self._deadline = None
+
     def allows(self, seconds: float) -> bool:
         """Whether work taking up to `seconds` from now ends before the deadline."""
         return self._deadline is None or self._clock() + seconds <= self._deadline
@@ -45,11 +49,14 @@ invocation_budget = InvocationBudget()
 
 
 def budgeted(handler: Handler) -> Handler:
-    """Start the container's budget at each invocation, then run the handler."""
+    """Run the handler inside the container's budget, started from this invocation's context."""
 
     @functools.wraps(handler)
     def run(event: dict[str, Any], context: Any) -> Any:
         invocation_budget.start(context)
-        return handler(event, context)
+        try:
+            return handler(event, context)
+        finally:
+            invocation_budget.stop()
 
     return run
