@@ -11,6 +11,8 @@ LIVEPEER_VENV := .venv-livepeer
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # Only for the offline `sam validate`; deploy takes the region from samconfig.toml, AWS_REGION or the profile.
+# An independent OpenAPI client generator (and the runtime of what it generates), apart from both.
+OPENAPI_CLIENT_VENV := .venv-openapi-client
 REGION := us-east-1
 ARGS ?=
 
@@ -41,6 +43,12 @@ $(LIVEPEER_VENV)/.installed: $(BIN)/.installed
 	$(PYTHON) -m venv $(LIVEPEER_VENV)
 	$(LIVEPEER_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LIVEPEER_VENV)/bin/python -m pip install --quiet 'livepeer==0.3.0' 'pytest>=8,<10'
+	touch $@
+
+$(OPENAPI_CLIENT_VENV)/.installed:
+	$(PYTHON) -m venv $(OPENAPI_CLIENT_VENV)
+	$(OPENAPI_CLIENT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OPENAPI_CLIENT_VENV)/bin/python -m pip install --quiet 'openapi-python-client>=0.29,<0.30'
 	touch $@
 
 install: $(BIN)/.installed
@@ -74,8 +82,9 @@ test-api: install
 test-integration: install
 	$(BIN)/pytest tests/integration
 
-conformance: $(LIVEPEER_VENV)/.installed
-	LIVEPEER_PYTHON=$(LIVEPEER_VENV)/bin/python $(BIN)/pytest tests/conformance
+conformance: $(LIVEPEER_VENV)/.installed $(OPENAPI_CLIENT_VENV)/.installed
+	LIVEPEER_PYTHON=$(LIVEPEER_VENV)/bin/python OPENAPI_CLIENT_PYTHON=$(OPENAPI_CLIENT_VENV)/bin/python \
+		$(BIN)/pytest tests/conformance
 
 validate: $(SAM_VENV)/.installed
 	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --lint
@@ -105,4 +114,4 @@ openapi: install
 	$(BIN)/signing-keys-local openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

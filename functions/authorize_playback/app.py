@@ -7,7 +7,6 @@ Never cached by API Gateway (ReauthorizeEvery 0); the verifier's own key cache (
 revoked key is refused.
 """
 
-import json
 from typing import Any, Self
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
@@ -16,6 +15,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     HttpVerb,
 )
 
+from signing_keys.authorizer_context import PlaybackContext
+from signing_keys.budget import budgeted
 from signing_keys.config import Settings
 from signing_keys.observability import instrumented
 from signing_keys.patterns import is_media_id, is_workspace_id
@@ -64,24 +65,11 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
         denied = APIGatewayAuthorizerResponse.from_route_arn(request.method_arn, principal_id="viewer")
         denied.deny_all_routes()
         return denied.asdict()
-    claims = verified.claims
-    policy = ExactRoutePolicy.of(
-        request,
-        principal_id=verified.key.key_id,
-        # Authorizer context values must be scalars: structured claims travel as JSON text.
-        context={
-            "workspaceId": verified.key.workspace_id,
-            "keyId": verified.key.key_id,
-            "mediaId": media_id,
-            "sub": json.dumps(claims.get("sub")),
-            "aud": json.dumps(claims.get("aud")),
-            "groups": json.dumps(claims.get("groups")),
-            "exp": int(claims["exp"]),
-        },
-    )
+    granted = PlaybackContext.of_claims(verified.key.workspace_id, verified.key.key_id, media_id, verified.claims)
+    policy = ExactRoutePolicy.of(request, principal_id=verified.key.key_id, context=granted.encode())
     # Only this workspace's media route: the allow is never reused for another.
     policy.allow_route(HttpVerb.GET.value, f"workspaces/{workspace_id}/playback/{media_id}")
     return policy.asdict()
 
 
-lambda_handler = instrumented(authorize)
+lambda_handler = instrumented(budgeted(authorize))

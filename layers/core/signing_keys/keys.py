@@ -13,13 +13,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from signing_keys.errors import FieldError, InvalidInput
 from signing_keys.key_ids import spki_der_from_pem
+from signing_keys.limits import MAX_PUBLIC_KEY_CHARS
 from signing_keys.models import Algorithm
 
 RSA_BITS = 2048
 RSA_MIN_BITS, RSA_MAX_BITS = 2048, 4096
 RSA_PUBLIC_EXPONENT = 65537
 VerifyingKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-MAX_PUBLIC_KEY_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
