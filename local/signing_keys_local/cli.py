@@ -244,10 +244,12 @@ def _read_event(source: str | None) -> dict[str, Any]:
 
 
 def seed_examples(template: Template) -> None:
-    """What events/ refers to: the example credential and a key (bring-your-own, so no private key)."""
+    """What events/ refers to: the example credential, a key (bring-your-own, so no private key) and a
+    revocation."""
     from signing_keys.config import Settings
     from signing_keys.errors import InvalidInput
-    from signing_keys.models import Algorithm
+    from signing_keys.models import Algorithm, RevocationType
+    from signing_keys.revocations import RevocationService
     from signing_keys.service import KeyService
     from signing_keys_local import examples
 
@@ -262,6 +264,9 @@ def seed_examples(template: Template) -> None:
             name="example key",
             public_key=examples.EXAMPLE_PUBLIC_KEY_PEM,
         )
+    # Idempotent: an active revocation of the same jti is kept as it is.
+    revocations = RevocationService.from_settings(Settings(table_name=_table_name(template)))
+    revocations.revoke(examples.EXAMPLE_WORKSPACE, RevocationType.JTI, examples.EXAMPLE_REVOKED_JTI)
 
 
 def invoke(args: argparse.Namespace) -> int:

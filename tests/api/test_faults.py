@@ -101,7 +101,7 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
     ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
     "playback verification": (
-        "GetItem",
+        "BatchGetItem",
         lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
     ),
 }

@@ -13,7 +13,7 @@ from tests.support import LocalApi, bearer
 
 BODY_ROUTES = [route for route in routes.ROUTES if route.method in {"POST", "PATCH"}]
 VALID_BODY = b'{"name": "studio"}'
-VALID_FOR = {"create_signing_key": b"{}"}  # FastPix create takes only publicKey
+VALID_FOR = {"create_signing_key": b"{}", "createRevocation": b'{"jti": "leaked-token"}'}  # FastPix: only publicKey
 
 
 def existing_key(api: LocalApi, authorization: str) -> str:
@@ -33,6 +33,7 @@ def assert_unchanged(api: LocalApi) -> None:
     (key,) = api.key_items("ws-a")
     assert key["name"]["S"] == "kept"
     assert api.key_count("ws-a") == 1
+    assert api.revocation_items() == []
 
 
 def assert_dialect_error(route: routes.Route, body: Any, status: int) -> None:

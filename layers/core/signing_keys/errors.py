@@ -46,6 +46,11 @@ class KeyLimitReached(SigningKeyError):
     message = "signing key limit reached for this workspace; delete a key to create another"
 
 
+class RevocationLimitReached(SigningKeyError):
+    status = 403
+    message = "too many issuedBefore revocations are active in this workspace; delete one to add another"
+
+
 class NotFound(SigningKeyError):
     status = 404
     message = "not found"
@@ -55,6 +60,12 @@ class KeyNotFound(NotFound):
     """Also the answer for an id that cannot be a key and for another workspace's key: callers cannot tell."""
 
     message = "signing key not found"
+
+
+class RevocationNotFound(NotFound):
+    """Unknown, expired, of another shape, or another workspace's: callers cannot tell which."""
+
+    message = "revocation not found"
 
 
 class MethodNotAllowed(SigningKeyError):

@@ -10,3 +10,14 @@ from __future__ import annotations
 MAX_PUBLIC_KEY_CHARS = 4096
 MAX_NAME_CHARS = 256
 MAX_PROJECT_ID_CHARS = 128
+# Revocations: a jti or viewer value, and the reason a caller may note.
+MAX_REVOCATION_VALUE_CHARS = 256
+MAX_REVOCATION_REASON_CHARS = 256
+# How far ahead of now an issuedBefore may lie (epoch seconds): room for the caller's clock, not a schedule.
+MAX_ISSUED_BEFORE_LEAD_SECONDS = 60
+# issuedBefore revocations live on the workspace item, which every cold verification reads and every key create
+# updates: a bound keeps that item small (DynamoDB refuses items over 400 KB).
+MAX_ACTIVE_CUTOFFS = 100
+# GET /revocations?limit=
+MAX_REVOCATIONS_PAGE = 1000
+DEFAULT_REVOCATIONS_PAGE = 100

@@ -1,0 +1,258 @@
+"""RevocationService over a moto-backed store, with an injected wall clock: the domain rules of section 8 without
+HTTP (what is written, what stands, what expires, what a page and a cursor reach)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from signing_keys.config import Settings
+from signing_keys.errors import InvalidInput, RevocationLimitReached, RevocationNotFound
+from signing_keys.key_ids import revocation_id_for
+from signing_keys.limits import MAX_ACTIVE_CUTOFFS
+from signing_keys.models import Algorithm, RevocationType, SigningKey
+from signing_keys.revocations import RevocationService, encode_cursor
+from signing_keys.store import KeyStore
+from tests.unit.conftest import TABLE_NAME
+
+SETTINGS = Settings(table_name=TABLE_NAME, max_token_lifetime_seconds=3600, clock_skew_seconds=30)
+# Every token that could verify when an entry took effect is expired this long after (lifetime + 3 skews).
+COVERED_MS = (3600 + 3 * 30) * 1000
+NOW = 1_800_000_000.0
+EPOCH = datetime.fromtimestamp(NOW, UTC)
+JTI, VIEWER, ISSUED_BEFORE = RevocationType.JTI, RevocationType.VIEWER, RevocationType.ISSUED_BEFORE
+
+
+class WallClock:
+    """Epoch seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.seconds = NOW
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+def service(store: KeyStore, wall: WallClock) -> RevocationService:
+    return RevocationService(store, SETTINGS, now=wall)
+
+
+def item(dynamodb: Any, pk: str, sk: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = dynamodb.get_item(TableName=TABLE_NAME, Key={"PK": {"S": pk}, "SK": {"S": sk}}).get(
+        "Item"
+    )
+    return found
+
+
+def cutoff_attributes(dynamodb: Any, workspace: str = "ws-a") -> set[str]:
+    workspace_item = item(dynamodb, f"WS#{workspace}", "COUNTER") or {}
+    return {name for name in workspace_item if name.startswith("cutoff_")}
+
+
+def test_a_revocation_is_stored_under_the_id_of_its_workspace_type_and_value(
+    service: RevocationService, dynamodb: Any
+) -> None:
+    # Given a jti revoked with a reason
+    revoked = service.revoke("ws-a", JTI, "token-1", reason="leaked")
+    # Then it is new, its id is the one verification computes, and it expires once no covered token can verify
+    assert revoked.created
+    entry = revoked.revocation
+    assert entry.revocation_id == revocation_id_for("ws-a", "jti", "token-1")
+    assert (entry.type, entry.value, entry.reason) == (JTI, "token-1", "leaked")
+    assert (entry.created_at_ms, entry.expires_at_ms) == (NOW * 1000, NOW * 1000 + COVERED_MS)
+    # And the table holds it with its TTL (epoch seconds) and its place in the workspace's listing
+    stored = item(dynamodb, f"REV#{entry.revocation_id}", "REV")
+    assert stored is not None
+    assert stored["ttl"] == {"N": str(int(NOW) + COVERED_MS // 1000)}
+    assert stored["GSI1PK"] == {"S": "REVS#ws-a"}
+
+
+def test_the_same_revocation_again_returns_the_standing_entry_and_writes_nothing(
+    service: RevocationService, wall: WallClock, dynamodb: Any, calls: Counter[str]
+) -> None:
+    # Given a viewer revoked a minute ago
+    first = service.revoke("ws-a", VIEWER, "viewer-7", reason="first").revocation
+    before = item(dynamodb, f"REV#{first.revocation_id}", "REV")
+    wall.seconds += 60
+    # When the same viewer is revoked again, with another reason
+    again = service.revoke("ws-a", VIEWER, "viewer-7", reason="second")
+    # Then the first entry is returned unchanged, and the stored item is exactly as it was
+    assert (again.created, again.revocation) == (False, first)
+    assert item(dynamodb, f"REV#{first.revocation_id}", "REV") == before
+
+
+def test_an_expired_entry_is_replaced_by_a_new_one(service: RevocationService, wall: WallClock) -> None:
+    # Given a jti revocation past its expiry, which the table's TTL has not deleted yet
+    first = service.revoke("ws-a", JTI, "token-1").revocation
+    wall.seconds += COVERED_MS / 1000
+    # When the jti is revoked again
+    again = service.revoke("ws-a", JTI, "token-1")
+    # Then that is a new entry, from now
+    assert again.created
+    assert again.revocation.created_at_ms == first.expires_at_ms
+
+
+def test_an_issued_before_later_than_now_expires_from_that_moment(service: RevocationService) -> None:
+    issued_before = int(NOW) + 60
+    entry = service.revoke("ws-a", ISSUED_BEFORE, issued_before).revocation
+    assert entry.expires_at_ms == issued_before * 1000 + COVERED_MS
+
+
+def test_an_issued_before_more_than_a_minute_ahead_is_invalid(service: RevocationService, dynamodb: Any) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        service.revoke("ws-a", ISSUED_BEFORE, int(NOW) + 61)
+    assert [field.field for field in refused.value.fields] == ["issuedBefore"]
+    assert cutoff_attributes(dynamodb) == set()
+
+
+def test_an_issued_before_sets_its_cut_off_on_the_workspace_item_and_delete_removes_it(
+    service: RevocationService, dynamodb: Any
+) -> None:
+    # Given an issuedBefore revocation
+    entry = service.revoke("ws-a", ISSUED_BEFORE, int(NOW)).revocation
+    # Then the workspace item carries its cut-off, read with the key by verification
+    workspace_item = item(dynamodb, "WS#ws-a", "COUNTER")
+    assert workspace_item is not None
+    cutoff = workspace_item[f"cutoff_{entry.revocation_id}"]["M"]
+    assert cutoff == {"issuedBefore": {"N": str(int(NOW))}, "expiresAt": {"N": str(entry.expires_at_ms)}}
+    # When it is deleted, Then the entry and the cut-off are gone together
+    service.delete("ws-a", entry.revocation_id)
+    assert item(dynamodb, f"REV#{entry.revocation_id}", "REV") is None
+    assert cutoff_attributes(dynamodb) == set()
+
+
+def test_a_new_issued_before_drops_expired_cut_offs_from_the_workspace_item(
+    service: RevocationService, wall: WallClock, dynamodb: Any
+) -> None:
+    # Given an issuedBefore cut-off that has expired
+    old = service.revoke("ws-a", ISSUED_BEFORE, int(NOW) - 10).revocation
+    wall.seconds += COVERED_MS / 1000
+    # When another issuedBefore is revoked
+    new = service.revoke("ws-a", ISSUED_BEFORE, int(wall.seconds)).revocation
+    # Then the workspace item carries only the new one
+    assert old.revocation_id != new.revocation_id
+    assert cutoff_attributes(dynamodb) == {f"cutoff_{new.revocation_id}"}
+
+
+def test_active_issued_before_revocations_are_bounded_but_repeating_one_is_not_refused(
+    service: RevocationService, dynamodb: Any
+) -> None:
+    # Given as many active issuedBefore cut-offs as a workspace may hold (one made here, the rest written as the
+    # store lays them out, which is quicker than a hundred revocations)
+    service.revoke("ws-a", ISSUED_BEFORE, int(NOW))
+    active = {"issuedBefore": {"N": str(int(NOW))}, "expiresAt": {"N": str(int(NOW * 1000) + COVERED_MS)}}
+    others = {f"#c{n}": f"cutoff_{revocation_id_for('ws-a', 'issuedBefore', n)}" for n in range(MAX_ACTIVE_CUTOFFS - 1)}
+    dynamodb.update_item(
+        TableName=TABLE_NAME,
+        Key={"PK": {"S": "WS#ws-a"}, "SK": {"S": "COUNTER"}},
+        UpdateExpression="SET " + ", ".join(f"{name} = :cutoff" for name in others),
+        ExpressionAttributeNames=others,
+        ExpressionAttributeValues={":cutoff": {"M": active}},
+    )
+    # When one more is asked for, Then it is refused
+    with pytest.raises(RevocationLimitReached):
+        service.revoke("ws-a", ISSUED_BEFORE, int(NOW) - 1)
+    # And repeating an active one still returns it
+    assert not service.revoke("ws-a", ISSUED_BEFORE, int(NOW)).created
+
+
+def test_revoking_and_deleting_a_jti_leaves_the_workspace_item_as_it_was(
+    service: RevocationService, store: KeyStore, dynamodb: Any
+) -> None:
+    # Given a workspace holding a key (its item counts it)
+    store.add_key(SigningKey("00000000-0000-8000-8000-00000000000a", "ws-a", Algorithm.ES256, "pem", EPOCH), 10)
+    before = item(dynamodb, "WS#ws-a", "COUNTER")
+    # When a jti is revoked and the revocation deleted (its delete removes a cut-off the item does not have)
+    entry = service.revoke("ws-a", JTI, "token-1").revocation
+    service.delete("ws-a", entry.revocation_id)
+    # Then the workspace item is unchanged: same key count, no attribute added
+    assert item(dynamodb, "WS#ws-a", "COUNTER") == before
+
+
+def test_a_page_is_newest_first_and_the_cursor_reaches_the_rest(service: RevocationService, wall: WallClock) -> None:
+    # Given five revocations made a second apart
+    made = []
+    for n in range(5):
+        made.append(service.revoke("ws-a", JTI, f"token-{n}").revocation.revocation_id)
+        wall.seconds += 1
+    # When they are listed two at a time
+    first = service.page("ws-a", limit=2, cursor=None)
+    second = service.page("ws-a", limit=2, cursor=first.next_cursor)
+    third = service.page("ws-a", limit=2, cursor=second.next_cursor)
+    # Then the pages hold them newest first, and the last page has no cursor
+    listed = [entry.revocation_id for page in (first, second, third) for entry in page.revocations]
+    assert listed == made[::-1]
+    assert third.next_cursor is None
+
+
+def test_expired_entries_are_not_listed(service: RevocationService, wall: WallClock) -> None:
+    service.revoke("ws-a", JTI, "old")
+    wall.seconds += COVERED_MS / 1000
+    fresh = service.revoke("ws-a", JTI, "fresh").revocation
+    assert service.page("ws-a", limit=10, cursor=None).revocations == [fresh]
+
+
+def test_a_cursor_never_reaches_another_workspaces_entries(service: RevocationService, wall: WallClock) -> None:
+    # Given an entry in ws-b, and a cursor pointing just past it
+    theirs = service.revoke("ws-b", JTI, "theirs").revocation
+    wall.seconds += 1
+    ours = service.revoke("ws-a", JTI, "ours").revocation
+    cursor = encode_cursor(f"{theirs.created_at_ms + 1:013d}#{theirs.revocation_id}")
+    # When ws-a lists from it, Then only ws-a's entries older than that point come back: none
+    assert service.page("ws-a", limit=10, cursor=cursor).revocations == []
+    assert service.page("ws-a", limit=10, cursor=None).revocations == [ours]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64 !",
+        encode_cursor("1800000000000#not-an-id"),
+        encode_cursor("REVS#ws-b"),
+        "",
+        "é",
+    ],
+)
+def test_a_cursor_this_api_did_not_hand_out_is_invalid(service: RevocationService, cursor: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        service.page("ws-a", limit=10, cursor=cursor)
+    assert [field.field for field in refused.value.fields] == ["cursor"]
+
+
+def test_another_workspace_cannot_delete_a_revocation(service: RevocationService) -> None:
+    entry = service.revoke("ws-a", JTI, "token-1").revocation
+    with pytest.raises(RevocationNotFound):
+        service.delete("ws-b", entry.revocation_id)
+    assert service.page("ws-a", limit=10, cursor=None).revocations == [entry]
+
+
+def test_deleting_twice_is_not_found_the_second_time(service: RevocationService) -> None:
+    entry = service.revoke("ws-a", VIEWER, "viewer-7").revocation
+    service.delete("ws-a", entry.revocation_id)
+    with pytest.raises(RevocationNotFound):
+        service.delete("ws-a", entry.revocation_id)
+
+
+def test_an_expired_entry_cannot_be_deleted_it_is_gone(service: RevocationService, wall: WallClock) -> None:
+    entry = service.revoke("ws-a", JTI, "token-1").revocation
+    wall.seconds += COVERED_MS / 1000
+    with pytest.raises(RevocationNotFound):
+        service.delete("ws-a", entry.revocation_id)
+
+
+@pytest.mark.parametrize("revocation_id", ["not-an-id", "00000000-0000-4000-8000-000000000000", "x" * 1000])
+def test_an_id_of_another_shape_is_not_found_without_a_dynamodb_call(
+    service: RevocationService, calls: Counter[str], revocation_id: str
+) -> None:
+    with pytest.raises(RevocationNotFound):
+        service.delete("ws-a", revocation_id)
+    assert calls == Counter()
