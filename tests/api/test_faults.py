@@ -61,9 +61,9 @@ def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
     return {"credential": credential, "key": key}
 
 
-def token(key: dict[str, Any]) -> str:
+def token(key: dict[str, Any], **extra_claims: Any) -> str:
     now = int(time.time())
-    claims = {"sub": "m", "iat": now, "exp": now + 60}
+    claims = {"sub": "m", "iat": now, "exp": now + 60, **extra_claims}
     return jwt.encode(claims, base64.b64decode(key["privateKey"]), "ES256", headers={"kid": key["id"]})
 
 
@@ -104,6 +104,35 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         "BatchGetItem",
         lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
     ),
+    "single-use token consumption": (
+        "PutItem",
+        lambda api, s: api.request(
+            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
+        ),
+    ),
+    "create revocation": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "POST", "/revocations", authorization=basic(s["credential"]), body={"viewer": "viewer-7"}
+        ),
+    ),
+    # Bearer, as the seeding did: the management authorizer's policy is cached, so its own GetItem does not run.
+    "create issuedBefore revocation (reads the cut-offs)": (
+        "GetItem",
+        lambda api, s: api.request(
+            "POST", "/revocations", authorization=bearer(s["credential"]), body={"issuedBefore": int(time.time())}
+        ),
+    ),
+    "list revocations": (
+        "Query",
+        lambda api, s: api.request("GET", "/revocations", authorization=basic(s["credential"])),
+    ),
+    "delete revocation": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "DELETE", "/revocations/00000000-0000-8000-8000-000000000000", authorization=basic(s["credential"])
+        ),
+    ),
 }
 
 
@@ -128,6 +157,7 @@ def test_fault_is_a_503_with_retry_after(
     else:
         assert (body["success"], body["error"]["code"]) == (False, 503)
     assert api.key_count("ws-a") == len(api.key_items("ws-a")) == 1
+    assert api.revocation_items() == []
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
@@ -148,3 +178,22 @@ def test_a_failing_last_seen_write_never_fails_verification(
     reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     assert reply.status == 200
     assert injector.injected == 1
+
+
+def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
+    api: LocalApi, injector: Injector, seeded: dict[str, Any]
+) -> None:
+    # Given DynamoDB that keeps every key of the verifier's batch read unprocessed (as under throttling)
+    def unprocessed(model: Any, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if model.name != "BatchGetItem":
+            return None
+        asked = json.loads(params["body"])["RequestItems"]
+        return SimpleNamespace(status_code=200, headers={}), {"Responses": {}, "UnprocessedKeys": asked}
+
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", unprocessed)
+    # When a viewer presents a valid token
+    reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
+    # Then the viewer is told to retry, never allowed on a read that did not complete
+    assert reply.status == 503
+    assert reply.headers["retry-after"] == "1"

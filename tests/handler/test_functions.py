@@ -10,7 +10,16 @@ import pytest
 
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.dialects import fastpix, livepeer, neutral
-from signing_keys_local.examples import EXAMPLE_KEY_ID, EXAMPLE_MEDIA_ID, EXAMPLE_WORKSPACE, example_events
+from signing_keys.key_ids import revocation_id_for
+from signing_keys_local.examples import (
+    EXAMPLE_KEY_ID,
+    EXAMPLE_MEDIA_ID,
+    EXAMPLE_NEW_JTI,
+    EXAMPLE_REVOCATION_ID,
+    EXAMPLE_REVOKED_JTI,
+    EXAMPLE_WORKSPACE,
+    example_events,
+)
 from tests.support import LocalFunctions
 
 EVENTS = example_events()
@@ -117,3 +126,37 @@ def test_a_livepeer_key_route_answers_in_the_livepeer_shape(functions: LocalFunc
     response = functions.invoke("UpdateKeyFunction", event)
     assert response["statusCode"] == 404
     assert livepeer.LivepeerError.model_validate(body(response)).errors == ["signing key not found"]
+
+
+def test_create_revocation_answers_201_with_the_entry(functions: LocalFunctions) -> None:
+    # Given the event revoking a jti
+    # When the function handles it
+    response = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    # Then the entry is answered, with the id verification computes for that jti, and it is listed
+    assert response["statusCode"] == 201
+    entry = neutral.RevocationEntry.model_validate(body(response))
+    assert (entry.type, entry.value, entry.reason) == ("jti", EXAMPLE_NEW_JTI, "leaked in a forum post")
+    assert entry.id == revocation_id_for(EXAMPLE_WORKSPACE, "jti", EXAMPLE_NEW_JTI)
+    assert entry.expiresAt > entry.createdAt
+
+
+def test_create_revocation_answers_200_with_the_standing_entry_the_second_time(functions: LocalFunctions) -> None:
+    first = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    again = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    assert (first["statusCode"], again["statusCode"]) == (201, 200)
+    assert body(again) == body(first)
+
+
+def test_list_revocations_answers_the_seeded_one_and_no_cursor(functions: LocalFunctions) -> None:
+    response = functions.invoke("ListRevocationsFunction", EVENTS["list_revocations"])
+    assert response["statusCode"] == 200
+    page = neutral.RevocationList.model_validate(body(response))
+    assert [(entry.id, entry.value) for entry in page.revocations] == [(EXAMPLE_REVOCATION_ID, EXAMPLE_REVOKED_JTI)]
+    assert body(response)["nextCursor"] is None
+
+
+def test_delete_revocation_answers_204_and_removes_it(functions: LocalFunctions) -> None:
+    response = functions.invoke("DeleteRevocationFunction", EVENTS["delete_revocation"])
+    assert response["statusCode"] == 204
+    assert not response["body"]
+    assert functions.revocation_items() == []

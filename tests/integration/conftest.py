@@ -94,6 +94,8 @@ CREDENTIAL = ("ws-it", "tok-it", "secret-it-0123456789")
 FUZZ_CREDENTIAL = ("ws-fuzz", "tok-fuzz", "secret-fuzz-0123456789")  # fuzzing fills its workspace to the limit
 RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
 MACHINE_WORKSPACES = ["ws-machine-a", "ws-machine-b"]
+# Revocations act workspace-wide (issuedBefore refuses every older token): each scenario gets its own workspace.
+REVOCATION_WORKSPACES = [f"ws-rev-{scenario}" for scenario in ("jti", "viewer", "issuedBefore", "other", "once")]
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +103,7 @@ def runner() -> Iterator[Runner]:
     credentials = [
         CREDENTIAL,
         FUZZ_CREDENTIAL,
-        *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES + MACHINE_WORKSPACES),
+        *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES + MACHINE_WORKSPACES + REVOCATION_WORKSPACES),
     ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
     # KeyCacheMillis=0: tests here show revocation on the very next request; test_key_cache.py runs the default.
