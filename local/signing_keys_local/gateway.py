@@ -137,10 +137,9 @@ def proxy_result(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, headers, payload
 
 
-def _log_function_error(failure: InvocationFailed) -> None:
-    # What Lambda writes to the function's log: the unhandled error, for the developer (in one write: containers
-    # share the stream).
-    sys.stderr.write(failure.log_text() + "\n")
+def _log(text: str) -> None:
+    # For the developer, as Lambda's and API Gateway's logs would say it; one write, as containers share stderr.
+    sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
 
@@ -259,7 +258,7 @@ class Gateway:
             # is API Gateway's AUTHORIZER_CONFIGURATION_ERROR.
             if failure.message == "Unauthorized":
                 raise Rejected(gateway_responses.UNAUTHORIZED) from None
-            _log_function_error(failure)
+            _log(failure.log_text())
             raise Rejected(gateway_responses.AUTHORIZER_CONFIGURATION_ERROR) from None
         except CallerGaveUp:
             raise Rejected(gateway_responses.AUTHORIZER_CONFIGURATION_ERROR) from None
@@ -269,11 +268,15 @@ class Gateway:
         try:
             response = self.host.invoke(route.function_id, event, patience_seconds=route.integration_timeout_seconds)
         except InvocationFailed as failure:
-            _log_function_error(failure)
+            _log(failure.log_text())
             raise Rejected(gateway_responses.FUNCTION_ERROR) from None
         except CallerGaveUp:
             raise Rejected(gateway_responses.INTEGRATION_TIMEOUT) from None
-        status, headers, payload = proxy_result(response)
+        try:
+            status, headers, payload = proxy_result(response)
+        except Rejected:
+            _log(f"Execution failed due to configuration error: Malformed Lambda proxy response ({route.function_id})")
+            raise
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
         headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
