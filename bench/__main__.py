@@ -17,8 +17,8 @@ def main() -> int:
     # Before any import of the package: Powertools reads these once.
     os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
     from bench import calls, cold_start, operations, scale, sizes, verification
-    from bench.harness import local_stack
     from signing_keys_local.cli import seed_examples
+    from signing_keys_local.stack import local_stack
 
     started = time.monotonic()
     rows = []

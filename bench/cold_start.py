@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import ROOT, Sample, Stack
+from bench.harness import ROOT, Sample
+from signing_keys_local.stack import Stack
 
 Row = tuple[str, str, float | None, str]
 

@@ -1,12 +1,10 @@
-"""Timing helpers and the in-process stack (embedded DynamoDB + the template's handlers) the benchmarks share."""
+"""Timing helpers the benchmarks share (the stack they run on is signing_keys_local.stack)."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,25 +33,3 @@ def interleaved(subject: Callable[[], Any], floor: Callable[[], Any], rounds: in
             fn()
             times.append(time.perf_counter() - started)
     return Sample.of(subject_times), Sample.of(floor_times)
-
-
-@dataclass
-class Stack:
-    host: Any
-    template: Any
-    table_name: str
-    endpoint: str
-
-
-@contextmanager
-def local_stack(**overrides: str) -> Iterator[Stack]:
-    """The runner's embedded DynamoDB and function host, without HTTP: handlers are called directly."""
-    from signing_keys_local.cli import local_dynamodb
-    from signing_keys_local.functions import FunctionHost
-    from signing_keys_local.template import Template
-
-    template = Template(ROOT / "template.yaml", {"LogLevel": "WARNING", **overrides})
-    host = FunctionHost(template)
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    with local_dynamodb(template, None) as endpoint:
-        yield Stack(host, template, str(template.table_definition()["TableName"]), endpoint)

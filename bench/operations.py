@@ -12,11 +12,12 @@ import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bench.harness import Sample, Stack, interleaved
+from bench.harness import Sample, interleaved
 from signing_keys.credentials import CredentialService
 from signing_keys.store import KeyStore
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.examples import authorized, request
+from signing_keys_local.stack import Stack
 
 Row = tuple[str, str, float | None, str]
 

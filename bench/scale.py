@@ -6,9 +6,10 @@ from typing import Any
 
 import boto3
 
-from bench.harness import Stack, interleaved
+from bench.harness import interleaved
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.examples import authorized, request
+from signing_keys_local.stack import Stack
 
 Row = tuple[str, str, float | None, str]
 

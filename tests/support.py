@@ -1,4 +1,5 @@
-"""A client for the API in-process: the runner's own gateway, authorizer and handlers from template.yaml."""
+"""The API in-process from template.yaml: its handlers (handler tier) and the runner's gateway in front of them
+(api tier)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import boto3
 
 from signing_keys.credentials import CredentialService, IssuedCredential
 from signing_keys.store import KeyStore
+from signing_keys_local.events import LambdaContext
 from signing_keys_local.functions import FunctionHost
 from signing_keys_local.gateway import Gateway
-from signing_keys_local.template import Template
+from signing_keys_local.template import LOCAL_STACK, Template
 from tests.conftest import TEMPLATE
 
 
@@ -28,10 +30,11 @@ class Reply:
 
 
 @dataclass
-class LocalApi:
+class LocalFunctions:
+    """The template's handlers in-process over moto, without the gateway: what the handler tier calls."""
+
     template: Template
     host: FunctionHost
-    gateway: Gateway
     table_name: str
 
     @property
@@ -40,6 +43,41 @@ class LocalApi:
 
     def credential(self, workspace: str = "ws-a") -> IssuedCredential:
         return CredentialService(KeyStore(self.dynamodb, self.table_name)).issue(workspace)
+
+    def context(self, function_id: str) -> LambdaContext:
+        """A fresh invocation's context: its clock starts now, with the function's Timeout."""
+        return LambdaContext(function_name=f"{LOCAL_STACK}-{function_id}", timeout_seconds=self.timeout_seconds)
+
+    @property
+    def timeout_seconds(self) -> int:
+        return int(self.template.document["Globals"]["Function"]["Timeout"])
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        """`lambda_handler(event, context)` of the function, as Lambda calls it."""
+        response: dict[str, Any] = self.host.handler(function_id)(event, self.context(function_id))
+        return response
+
+    def table_items(self) -> list[dict[str, Any]]:
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name)
+        return [item for page in pages for item in page["Items"]]
+
+    def key_count(self, workspace: str) -> int:
+        item = self.dynamodb.get_item(
+            TableName=self.table_name, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}}
+        ).get("Item")
+        return int(item["keyCount"]["N"]) if item else 0
+
+    def key_items(self, workspace: str) -> list[dict[str, Any]]:
+        return [
+            item for item in self.table_items() if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
+        ]
+
+
+@dataclass
+class LocalApi(LocalFunctions):
+    """The same handlers behind the runner's API Gateway emulator: routing, the authorizer, then the handler."""
+
+    gateway: Gateway
 
     def request(
         self,
@@ -66,33 +104,20 @@ class LocalApi:
         )
         return Reply(result.status, {k.lower(): v for k, v in result.headers}, result.body)
 
-    def invoke(self, function_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = self.host.invoke(function_id, event)
-        return response
 
-    def table_items(self) -> list[dict[str, Any]]:
-        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name)
-        return [item for page in pages for item in page["Items"]]
-
-    def key_count(self, workspace: str) -> int:
-        item = self.dynamodb.get_item(
-            TableName=self.table_name, Key={"PK": {"S": f"WS#{workspace}"}, "SK": {"S": "COUNTER"}}
-        ).get("Item")
-        return int(item["keyCount"]["N"]) if item else 0
-
-    def key_items(self, workspace: str) -> list[dict[str, Any]]:
-        return [
-            item for item in self.table_items() if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
-        ]
+def load_functions(**overrides: str) -> LocalFunctions:
+    """The template's functions with parameter overrides and their table; call inside `mock_aws`."""
+    template = Template(TEMPLATE, {"LogLevel": "DEBUG", **overrides})
+    definition = template.table_definition()
+    boto3.client("dynamodb").create_table(**definition)
+    return LocalFunctions(template, FunctionHost(template), definition["TableName"])
 
 
 def build_local_api(**overrides: str) -> LocalApi:
     """The API from template.yaml with parameter overrides; call inside `mock_aws`."""
-    template = Template(TEMPLATE, {"LogLevel": "DEBUG", **overrides})
-    definition = template.table_definition()
-    boto3.client("dynamodb").create_table(**definition)
-    host = FunctionHost(template)
-    return LocalApi(template, host, Gateway(template, host), definition["TableName"])
+    functions = load_functions(**overrides)
+    gateway = Gateway(functions.template, functions.host)
+    return LocalApi(functions.template, functions.host, functions.table_name, gateway)
 
 
 def basic(credential: IssuedCredential) -> str:

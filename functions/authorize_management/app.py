@@ -5,22 +5,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
     APIGatewayAuthorizerResponse,
-    HttpVerb,
 )
 
+from signing_keys import routes
+from signing_keys.authorizer_context import ManagementContext
+from signing_keys.budget import budgeted
 from signing_keys.config import Settings
 from signing_keys.credentials import CredentialService
 from signing_keys.errors import Unauthenticated
 from signing_keys.observability import instrumented, logger
 from signing_keys.store import KeyStore
-
-# API Gateway caches this policy per credential, so it must allow every management route, not just this one.
-MANAGEMENT_RESOURCES = (
-    "iam/signing-keys",
-    "iam/signing-keys/*",
-    "access-control/signing-key",
-    "access-control/signing-key/*",
-)
 
 settings = Settings.from_env()
 credentials = CredentialService(KeyStore.connect(settings.table_name))
@@ -37,11 +31,12 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise Exception("Unauthorized") from None  # noqa: TRY002
     logger.debug("credential accepted", extra={"workspace_id": workspace})
     policy = APIGatewayAuthorizerResponse.from_route_arn(
-        request.method_arn, principal_id=workspace, context={"workspaceId": workspace}
+        request.method_arn, principal_id=workspace, context=ManagementContext(workspace).encode()
     )
-    for resource in MANAGEMENT_RESOURCES:
-        policy.allow_route(HttpVerb.ALL.value, resource)
+    # API Gateway caches this policy per credential, so it allows every management route, not just this one.
+    for route in routes.guarded_by(routes.Auth.MANAGEMENT):
+        policy.allow_route(route.method, route.policy_resource)
     return policy.asdict()
 
 
-lambda_handler = instrumented(authorize)
+lambda_handler = instrumented(budgeted(authorize))

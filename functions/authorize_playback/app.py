@@ -3,11 +3,11 @@
 Only the route's workspace's keys verify: a token signed by another tenant's key is an unknown key (401).
 
 Invalid token → 401; a valid token for another media or a disabled key → 403 (explicit Deny).
-Never cached by API Gateway (ReauthorizeEvery 0), so a revoked key is refused on the next request.
+Never cached by API Gateway (ReauthorizeEvery 0); the verifier's own key cache (KeyCacheMillis) bounds how late a
+revoked key is refused.
 """
 
-import json
-from typing import Any
+from typing import Any, Self
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
@@ -15,10 +15,28 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     HttpVerb,
 )
 
+from signing_keys.authorizer_context import PlaybackContext
+from signing_keys.budget import budgeted
 from signing_keys.config import Settings
 from signing_keys.observability import instrumented
 from signing_keys.patterns import is_media_id, is_workspace_id
 from signing_keys.verification import TokenRejected, TokenVerifier
+
+
+class ExactRoutePolicy(APIGatewayAuthorizerResponse):
+    """Powertools' policy, with `:` allowed in resource paths: media ids may hold it (MEDIA_ID), and API Gateway
+    accepts it in method ARNs. Still no `*` or `?`: the allow names one route, never a pattern."""
+
+    path_regex = r"^[/.A-Za-z0-9_:-]+$"
+
+    @classmethod
+    def of(cls, request: APIGatewayAuthorizerRequestEvent, principal_id: str, context: dict[str, Any]) -> Self:
+        # Not `from_route_arn`: it builds the base class, whatever it is called on.
+        arn = request.parsed_arn
+        return cls(
+            principal_id, arn.region, arn.aws_account_id, arn.api_id, arn.stage, context, partition=arn.partition
+        )
+
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)
@@ -47,24 +65,11 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
         denied = APIGatewayAuthorizerResponse.from_route_arn(request.method_arn, principal_id="viewer")
         denied.deny_all_routes()
         return denied.asdict()
-    claims = verified.claims
-    policy = APIGatewayAuthorizerResponse.from_route_arn(
-        request.method_arn,
-        principal_id=verified.key.key_id,
-        # Authorizer context values must be scalars: structured claims travel as JSON text.
-        context={
-            "workspaceId": verified.key.workspace_id,
-            "keyId": verified.key.key_id,
-            "mediaId": media_id,
-            "sub": json.dumps(claims.get("sub")),
-            "aud": json.dumps(claims.get("aud")),
-            "groups": json.dumps(claims.get("groups")),
-            "exp": int(claims["exp"]),
-        },
-    )
+    granted = PlaybackContext.of_claims(verified.key.workspace_id, verified.key.key_id, media_id, verified.claims)
+    policy = ExactRoutePolicy.of(request, principal_id=verified.key.key_id, context=granted.encode())
     # Only this workspace's media route: the allow is never reused for another.
     policy.allow_route(HttpVerb.GET.value, f"workspaces/{workspace_id}/playback/{media_id}")
     return policy.asdict()
 
 
-lambda_handler = instrumented(authorize)
+lambda_handler = instrumented(budgeted(authorize))

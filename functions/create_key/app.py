@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from signing_keys.api import entrypoint, rest_resolver, workspace_id
+from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer
 from signing_keys.models import Algorithm
@@ -16,20 +16,20 @@ service = KeyService.from_settings(settings)
 app = rest_resolver()
 
 
-@app.post("/iam/signing-keys")
-def create_fastpix_key(body: Annotated[fastpix.CreateKeyBody | None, Body()] = None) -> Response[Any]:
+@operation(app, "create_signing_key", response=fastpix.FastPixCreateKeyResponse)
+def create_fastpix_key(body: Annotated[fastpix.FastPixCreateKeyRequest | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
-        workspace_id(app),
+        caller(app).workspace_id,
         default_algorithm=Algorithm.RS256,
         public_key=body.publicKey if body else None,
     )
     return fastpix.created(created)
 
 
-@app.post("/access-control/signing-key")
-def create_livepeer_key(body: Annotated[livepeer.CreateKeyBody | None, Body()] = None) -> Response[Any]:
+@operation(app, "createSigningKey", response=livepeer.LivepeerCreatedSigningKey)
+def create_livepeer_key(body: Annotated[livepeer.LivepeerCreateKeyRequest | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
-        workspace_id(app),
+        caller(app).workspace_id,
         default_algorithm=Algorithm.ES256,
         name=body.name if body else None,
         project_id=body.projectId if body else None,

@@ -1,14 +1,15 @@
-"""GetKeyFunction: GET /iam/signing-keys/{signingKeyId} and GET /access-control/signing-key/{keyId}."""
+"""GetKeyFunction: GET /iam/signing-keys/{signingKeyId} and GET /access-control/signing-key/{keyId}.
 
-from typing import Annotated, Any
+Key ids are opaque: any value is looked up (an id of another shape is a 404 like any missing key).
+"""
+
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from signing_keys.api import entrypoint, rest_resolver, workspace_id
+from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer
-from signing_keys.key_ids import KEY_ID_PATTERN
 from signing_keys.service import KeyService
 
 settings = Settings.from_env()
@@ -16,14 +17,14 @@ service = KeyService.from_settings(settings)
 app = rest_resolver()
 
 
-@app.get("/iam/signing-keys/<signingKeyId>")
-def get_fastpix_key(signingKeyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
-    return fastpix.key_detail(service.get_key(workspace_id(app), signingKeyId))
+@operation(app, "get-signing_key_by_id", response=fastpix.FastPixGetKeyResponse)
+def get_fastpix_key(signingKeyId: str) -> Response[Any]:  # noqa: N803
+    return fastpix.key_detail(service.get_key(caller(app).workspace_id, signingKeyId))
 
 
-@app.get("/access-control/signing-key/<keyId>")
-def get_livepeer_key(keyId: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[Any]:  # noqa: N803
-    return livepeer.key_detail(service.get_key(workspace_id(app), keyId))
+@operation(app, "getSigningKey", response=livepeer.LivepeerSigningKey)
+def get_livepeer_key(keyId: str) -> Response[Any]:  # noqa: N803
+    return livepeer.key_detail(service.get_key(caller(app).workspace_id, keyId))
 
 
 lambda_handler = entrypoint(app, settings)

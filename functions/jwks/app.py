@@ -7,9 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from signing_keys.api import entrypoint, rest_resolver
+from signing_keys.api import entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
-from signing_keys.dialects import json_response
+from signing_keys.dialects import neutral
 from signing_keys.jwks import jwk_set
 from signing_keys.patterns import is_workspace_id
 from signing_keys.service import KeyService
@@ -19,14 +19,10 @@ service = KeyService.from_settings(settings)
 app = rest_resolver()
 
 
-@app.get("/workspaces/<workspaceId>/jwks.json")
+@operation(app, "getWorkspaceJwks", response=neutral.JwkSet)
 def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
     keys = service.list_keys(workspaceId) if is_workspace_id(workspaceId) else []
-    return json_response(
-        200,
-        jwk_set(keys),
-        {"Cache-Control": f"public, max-age={settings.jwks_max_age_seconds}"},
-    )
+    return neutral.jwk_set(jwk_set(keys), settings.jwks_max_age_seconds)
 
 
 lambda_handler = entrypoint(app, settings)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from signing_keys.api import entrypoint, rest_resolver, workspace_id
+from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer
 from signing_keys.service import KeyService
@@ -15,19 +15,19 @@ service = KeyService.from_settings(settings)
 app = rest_resolver()
 
 
-@app.get("/iam/signing-keys")
+@operation(app, "list_signing_keys", response=fastpix.FastPixListKeysResponse)
 def list_fastpix_keys(
     # The FastPix SDK types both as numbers, so "10" and "10.0" are accepted; "10.5" is not.
     limit: Annotated[float, Query(ge=1, le=100, multiple_of=1)] = 10,
     offset: Annotated[float, Query(ge=1, le=1_000_000, multiple_of=1)] = 1,
 ) -> Response[Any]:
-    page = service.page_of_keys(workspace_id(app), page_size=int(limit), page=int(offset))
+    page = service.page_of_keys(caller(app).workspace_id, page_size=int(limit), page=int(offset))
     return fastpix.key_page(page)
 
 
-@app.get("/access-control/signing-key")
+@operation(app, "getSigningKeys", response=livepeer.LivepeerSigningKeyList)
 def list_livepeer_keys() -> Response[Any]:
-    return livepeer.key_list(service.list_keys(workspace_id(app)))
+    return livepeer.key_list(service.list_keys(caller(app).workspace_id))
 
 
 lambda_handler = entrypoint(app, settings)

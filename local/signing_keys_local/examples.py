@@ -24,7 +24,7 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmIxfnn/g58Q7DBwp5thUFdDGc2U8
 QQNbFM1fVzU4Ewbr9H/poejxYM8xe+BE4a+BmV1qSXFiI/euusNLCpa8+g==
 -----END PUBLIC KEY-----
 """
-EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_PUBLIC_KEY_PEM) or ""
+EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_WORKSPACE, EXAMPLE_PUBLIC_KEY_PEM) or ""
 
 # Shaped like a real token for the example key, but expired and unsigned: the playback authorizer's example
 # event shows a refusal (401). Mint a live token with `python -m signing_keys_tools.tokens sign`.

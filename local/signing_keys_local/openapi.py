@@ -1,108 +1,40 @@
-"""OpenAPI 3.1 for the whole API: each function's resolver schema (Powertools), merged, then completed with
-what API Gateway and the error mapping add: auth schemes and every error status in its dialect's shape."""
+"""OpenAPI 3.1 for the whole API: each function's resolver schema (Powertools, with the operation ids, tags,
+summaries and response models the handlers registered from `signing_keys.routes`), merged, then completed
+with what API Gateway adds: the authorizers' security schemes and links from create to get/update/delete."""
 
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+from signing_keys.routes import ROUTES, Auth, Dialect, Route
 from signing_keys_local.functions import FunctionHost
 
-_FASTPIX_ERROR = {
-    "type": "object",
-    "required": ["success", "error"],
-    "properties": {
-        "success": {"const": False},
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "integer"},
-                "message": {"type": "string"},
-                "fields": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["field", "message"],
-                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-                    },
-                },
-            },
-        },
-        "errors": {"type": "array", "items": {"type": "string"}},
-    },
-}
-_LIVEPEER_ERROR = {
-    "type": "object",
-    "required": ["errors"],
-    "properties": {"errors": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
-}
-# Answers of API Gateway itself (authorizer, unknown route) carry both shapes; so do routes of neither dialect.
-_GATEWAY_ERROR = {"allOf": [_FASTPIX_ERROR, _LIVEPEER_ERROR]}
-_DESCRIPTIONS = {
-    401: "Missing or invalid credential or token",
-    403: "Key limit reached, or a valid token for another media or a disabled key",
-    404: "Unknown key (another workspace's key answers the same)",
-    405: "Method not served by this resource (see Allow)",
-    413: "Request body too large",
-    415: "Body is not application/json",
-    422: "Invalid input; `fields` names what is wrong",
-    503: "DynamoDB throttled or kept conflicting; retry after Retry-After seconds",
-}
-# Success codes other than Powertools' default 200 (the handlers return them through their dialect).
-_SUCCESS = {
-    ("/iam/signing-keys", "post"): (201, "Created; privateKey is shown this once"),
-    ("/access-control/signing-key/{keyId}", "patch"): (204, "Updated"),
-    ("/access-control/signing-key/{keyId}", "delete"): (204, "Deleted"),
-}
-# Where a created key's id is, so clients (and stateful fuzzers) can follow create → get/update/delete.
-_CREATED_KEY_LINKS = {
-    ("/iam/signing-keys", "post"): ("/iam/signing-keys/{signingKeyId}", "signingKeyId", "$response.body#/data/id"),
-    ("/access-control/signing-key", "post"): ("/access-control/signing-key/{keyId}", "keyId", "$response.body#/id"),
-}
 SECURITY_SCHEMES = {
     "basicAuth": {"type": "http", "scheme": "basic", "description": "FastPix style: token id and secret"},
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Livepeer style: the secret"},
     "playbackToken": {"type": "apiKey", "in": "query", "name": "token", "description": "A playback JWT"},
     "playbackBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 }
-
-
-def _error_schema(path: str) -> str:
-    if path.startswith("/iam/"):
-        return "FastPixError"
-    if path.startswith("/access-control/"):
-        return "LivepeerError"
-    return "GatewayError"
-
-
-def _statuses(path: str, method: str) -> list[int]:
-    if path.startswith(("/iam/", "/access-control/")):
-        statuses = [401, 405, 503]
-        if method in {"post", "patch"}:
-            statuses += [413, 415, 422]
-        if method == "post":
-            statuses.append(403)
-        if "{" in path:
-            statuses += [404, 422]
-        if method == "get" and "{" not in path and path.startswith("/iam/"):
-            statuses.append(422)
-        return sorted(set(statuses))
-    if "/playback/" in path:
-        return [401, 403, 405, 503]
-    return [405, 503]
-
-
-def _security(path: str) -> list[dict[str, list[str]]]:
-    if path.startswith(("/iam/", "/access-control/")):
-        return [{"basicAuth": []}, {"bearerAuth": []}]
-    if "/playback/" in path:
-        return [{"playbackToken": []}, {"playbackBearer": []}]
-    return []
+# Either scheme of each authorizer works; an empty list overrides any default (the route is public).
+SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
+    Auth.MANAGEMENT: [{"basicAuth": []}, {"bearerAuth": []}],
+    Auth.PLAYBACK: [{"playbackToken": []}, {"playbackBearer": []}],
+    Auth.NONE: [],
+}
+TAGS = [
+    {"name": "Signing Keys", "description": "FastPix dialect: /iam/signing-keys, RSA-2048, HTTP Basic"},
+    {"name": "accessControl", "description": "Livepeer dialect: /access-control/signing-key, P-256, Bearer"},
+    {"name": "verification", "description": "Playback token verification and the public JWK Set"},
+]
+# Where a created key's id is in each dialect's create response.
+_CREATED_ID = {Dialect.FASTPIX: "$response.body#/data/id", Dialect.LIVEPEER: "$response.body#/id"}
+_VALIDATION_ERROR_REF = "#/components/schemas/HTTPValidationError"
 
 
 def build(host: FunctionHost) -> dict[str, Any]:
@@ -118,44 +50,83 @@ def build(host: FunctionHost) -> dict[str, Any]:
             merge.add_schema(json.loads(resolver.get_openapi_json_schema()))
     schema = merge.get_openapi_schema()
     schema.pop("servers", None)
-    components = schema.setdefault("components", {})
-    components.setdefault("schemas", {}).update(
-        {"FastPixError": _FASTPIX_ERROR, "LivepeerError": _LIVEPEER_ERROR, "GatewayError": _GATEWAY_ERROR}
-    )
-    for name in ("HTTPValidationError", "ValidationError"):
-        components["schemas"].pop(name, None)  # Powertools' 422 shape: ours replaces it
-    components["securitySchemes"] = SECURITY_SCHEMES
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
-            if (path, method) in _SUCCESS:
-                status, description = _SUCCESS[(path, method)]
-                success = responses.pop("200", {})
-                responses[str(status)] = (
-                    {"description": description} if status == 204 else {**success, "description": description}
-                )
-            for status in _statuses(path, method):
-                responses[str(status)] = {
-                    "description": _DESCRIPTIONS[status],
-                    "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{_error_schema(path)}"}}
-                    },
-                }
-            operation["security"] = _security(path)
+    schema["tags"] = TAGS
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for route in ROUTES:
+        operation = schema["paths"][route.path][route.method.lower()]
+        operation["security"] = SECURITY[route.auth]
+        _drop_default_validation_error(operation)
+        _optional_body_is_absent(operation)
+        if route.success_status == HTTPStatus.NO_CONTENT:
+            # Powertools fills a response declared without content from the handler's return annotation.
+            operation["responses"][str(route.success_status)].pop("content", None)
     _add_links(schema["paths"])
+    _prune_unreferenced_schemas(schema)
     return schema
 
 
-def _add_links(paths: dict[str, Any]) -> None:
-    for (path, method), (target, parameter, expression) in _CREATED_KEY_LINKS.items():
-        success = next(code for code in ("201", "200") if code in paths[path][method]["responses"])
-        paths[path][method]["responses"][success]["links"] = {
-            f"{other_method.capitalize()}CreatedKey": {
-                "operationId": operation["operationId"],
-                "parameters": {parameter: expression},
-            }
-            for other_method, operation in paths[target].items()
+def _drop_default_validation_error(operation: dict[str, Any]) -> None:
+    """Powertools documents a 422 in its own shape on every operation; ours are declared where they occur."""
+    invalid = operation["responses"].get("422", {})
+    if invalid.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == _VALIDATION_ERROR_REF:
+        del operation["responses"]["422"]
+
+
+def _optional_body_is_absent(operation: dict[str, Any]) -> None:
+    """An optional body is one the client may leave out, not one it may send as JSON null (a 422)."""
+    body = operation.get("requestBody")
+    if body is None:
+        return
+    media = body["content"]["application/json"]
+    variants = media["schema"].get("anyOf", [])
+    if len(variants) == 2 and {"type": "null"} in variants:
+        media["schema"] = next(variant for variant in variants if variant != {"type": "null"})
+        body["required"] = False
+
+
+def _created_key_links(paths: dict[str, Any], create: Route) -> dict[str, Any]:
+    """Links from a create to the operations on the key it created, so clients (and stateful fuzzers) follow."""
+    links: dict[str, Any] = {}
+    for route in ROUTES:
+        parameter = route.key_id_parameter
+        if parameter is None or route.dialect is not create.dialect or not route.path.startswith(create.path + "/"):
+            continue
+        links[f"{route.method.capitalize()}CreatedKey"] = {
+            "operationId": route.operation_id,
+            "parameters": {parameter: _CREATED_ID[create.dialect]},
         }
+    return links
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    for route in ROUTES:
+        if route.method == "POST" and route.dialect in _CREATED_ID and not route.path_parameters:
+            success = paths[route.path]["post"]["responses"][str(route.success_status)]
+            success["links"] = _created_key_links(paths, route)
+
+
+def _references(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_references(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node))
+    return set()
+
+
+def _prune_unreferenced_schemas(schema: dict[str, Any]) -> None:
+    """Keep the component schemas some operation reaches (Powertools adds its validation shapes to every one)."""
+    definitions: dict[str, Any] = schema["components"].get("schemas", {})
+    prefix = "#/components/schemas/"
+    reached: set[str] = set()
+    pending = [ref for ref in _references(schema["paths"]) if ref.startswith(prefix)]
+    while pending:
+        name = pending.pop().removeprefix(prefix)
+        if name in reached:
+            continue
+        reached.add(name)
+        pending.extend(ref for ref in _references(definitions.get(name, {})) if ref.startswith(prefix))
+    schema["components"]["schemas"] = {name: definitions[name] for name in sorted(reached) if name in definitions}
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
+import re
 from typing import Any
 
 import pytest
 
+from signing_keys import routes
 from signing_keys_local.events import authorizer_event
 from signing_keys_local.examples import request
 from tests.support import LocalApi, basic, bearer
@@ -36,18 +39,21 @@ def test_bearer_secret_resolves_the_workspace(api: LocalApi) -> None:
     assert policy["context"] == {"workspaceId": "ws-b"}
 
 
-def test_policy_covers_every_management_route(api: LocalApi) -> None:
-    # A cached policy is reused for the caller's next request, whatever its route.
+def test_policy_covers_every_management_route_and_nothing_else(api: LocalApi) -> None:
+    # Given the policy for a request to one route (API Gateway caches it for the caller's next requests)
     policy = authorize(api, basic(api.credential()))
     statement = policy["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Allow"
-    prefix = "arn:aws:execute-api:us-east-1:123456789012:localapi/v1/*/"
-    assert set(statement["Resource"]) == {
-        prefix + "iam/signing-keys",
-        prefix + "iam/signing-keys/*",
-        prefix + "access-control/signing-key",
-        prefix + "access-control/signing-key/*",
-    }
+    prefix = "arn:aws:execute-api:us-east-1:123456789012:localapi/v1/"
+
+    def allowed(method: str, path: str) -> bool:
+        return any(fnmatch.fnmatchcase(f"{prefix}{method}{path}", pattern) for pattern in statement["Resource"])
+
+    # Then every management route is allowed, with any id, and no other route or method is
+    for route in routes.ROUTES:
+        concrete = re.sub(r"\{\w+\}", "some-id", route.path)
+        assert allowed(route.method, concrete) == (route.auth is routes.Auth.MANAGEMENT), route
+    assert not allowed("PUT", KEYS)
 
 
 def test_cached_policy_allows_the_next_different_route(api: LocalApi) -> None:

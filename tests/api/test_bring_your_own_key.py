@@ -125,3 +125,65 @@ def test_registering_the_same_public_key_twice_is_422(api: LocalApi) -> None:
     again = api.request("POST", "/iam/signing-keys", authorization=auth, body={"publicKey": pem})
     assert again.status == 422
     assert api.key_count("ws-a") == 1
+
+
+# -- keys that would let anyone sign (issue 18, finding 3) ----------------------------------------------
+ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+ED25519_P = 2**255 - 19
+
+
+def ed25519_pem(encoded_point: bytes) -> str:
+    der = ED25519_SPKI_PREFIX + encoded_point
+    return (
+        serialization.load_der_public_key(der)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def rsa_pem(modulus: int, exponent: int = 65537) -> str:
+    return (
+        rsa.RSAPublicNumbers(exponent, modulus)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def _odd_modulus_with_factor(factor: int, bits: int = 2048) -> int:
+    # The cofactor's top bit set and odd: the product is odd, `bits` long, and divisible by `factor`.
+    cofactor = (1 << (bits - factor.bit_length())) | 1
+    while (cofactor * factor).bit_length() < bits:
+        cofactor = cofactor * 2 + 1
+    return cofactor * factor
+
+
+def _sound_modulus() -> int:
+    return rsa.generate_private_key(65537, 2048).public_key().public_numbers().n
+
+
+WEAK_KEYS = {
+    # The finding's key: the identity point (order 1), with which an all-zero signature verifies anything.
+    "ed25519 identity (small order)": lambda: ed25519_pem(bytes([1]) + bytes(31)),
+    "ed25519 order-2 point": lambda: ed25519_pem((ED25519_P - 1).to_bytes(32, "little")),
+    "ed25519 non-canonical y = p": lambda: ed25519_pem(ED25519_P.to_bytes(32, "little")),
+    "ed25519 non-canonical y = p + 1 (the identity again)": lambda: ed25519_pem((ED25519_P + 1).to_bytes(32, "little")),
+    "rsa e = 3": lambda: public_pem(rsa.generate_private_key(3, 2048)),
+    "rsa even modulus": lambda: rsa_pem(_sound_modulus() + 1),
+    "rsa modulus with a small factor": lambda: rsa_pem(_odd_modulus_with_factor(7919)),
+    "rsa over 4096 bits": lambda: rsa_pem(_odd_modulus_with_factor(104729, 4200)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WEAK_KEYS))
+def test_public_keys_that_let_anyone_sign_are_422_and_never_echoed(api: LocalApi, name: str) -> None:
+    # Given a public key with which signatures can be forged (or cannot be trusted)
+    pem = WEAK_KEYS[name]()
+    # When it is registered
+    reply = api.request(
+        "POST", "/iam/signing-keys", authorization=basic(api.credential("ws-a")), body={"publicKey": pem}
+    )
+    # Then it is refused, nothing is stored, and the answer does not echo it
+    assert reply.status == 422, reply.body
+    assert api.key_count("ws-a") == 0
+    assert pem.splitlines()[1] not in reply.body.decode()

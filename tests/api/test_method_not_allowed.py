@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from signing_keys_local.template import Template
-from tests.conftest import TEMPLATE
 from tests.support import LocalApi, basic
 
 KEY = "00000000-0000-8000-8000-000000000000"
@@ -31,14 +29,3 @@ def test_unserved_method_is_405_with_allow(api: LocalApi, method: str, path: str
         assert body == {"errors": ["method not allowed"]}
     else:
         assert body["error"]["code"] == 405
-
-
-def test_allow_lists_match_the_template() -> None:
-    from functions.method_not_allowed.app import ALLOWED_METHODS
-
-    served: dict[str, set[str]] = {}
-    for route in Template(TEMPLATE).routes():
-        if route.method != "ANY":
-            served.setdefault(route.path, set()).add(route.method)
-    assert {path: set(methods) for path, methods in ALLOWED_METHODS.items()} == served
-    assert {route.path for route in Template(TEMPLATE).routes() if route.method == "ANY"} == set(served)

@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing_keys_tools.tokens import sign
 from tests.api.conftest import ApiFactory
@@ -232,7 +233,10 @@ def test_token_for_one_media_never_opens_another(api: LocalApi, workspace: Any) 
     assert play(api, token, media="media-2").status == 403
 
 
-def test_revocation_takes_effect_on_the_next_request(api: LocalApi, workspace: Any) -> None:
+def test_without_a_key_cache_revocation_takes_effect_on_the_next_request(make_api: ApiFactory) -> None:
+    # Given the key cache switched off (KeyCacheMillis=0: a strongly consistent read per verification)
+    api = make_api(KeyCacheMillis="0")
+    workspace = api.credential("ws-a")
     key = issue(api, workspace, "livepeer")
     token = token_for(key)
     assert play(api, token).status == 200
@@ -292,3 +296,170 @@ def test_jwks_of_an_unknown_workspace_is_empty_like_one_without_keys(api: LocalA
     empty = api.request("GET", "/workspaces/ws-empty/jwks.json")
     assert unknown.status == empty.status == 200
     assert unknown.body == empty.body == b'{"keys":[]}'
+
+
+# -- the adversarial review (issue 18) ----------------------------------------------------------------
+def pub_token(key: IssuedKey, claims: dict[str, Any] | None = None) -> str:
+    """A Livepeer-style token: the key is named by its public key (`pub` claim), not by a `kid`."""
+    now = int(time.time())
+    return jwt.encode(
+        {"pub": key.public_b64, "sub": MEDIA, "exp": now + 300, **(claims or {})}, key.private_pem, key.algorithm
+    )
+
+
+def register(api: LocalApi, credential: Any, private_key: Any) -> IssuedKey:
+    """Bring your own key: only the public half goes to the API."""
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    reply = api.request(
+        "POST", "/iam/signing-keys", authorization=basic(credential), body={"publicKey": public_pem.decode()}
+    )
+    assert reply.status == 201, reply.body
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return IssuedKey(reply.json()["data"]["id"], private_pem, base64.b64encode(public_pem).decode(), "ES256")
+
+
+TOKEN_STYLES: dict[str, Callable[[IssuedKey], str]] = {"kid": token_for, "pub": pub_token}
+
+
+@pytest.mark.parametrize("dialect", ["fastpix", "livepeer"])
+@pytest.mark.parametrize("style", sorted(TOKEN_STYLES))
+def test_another_tenants_token_never_opens_your_media(api: LocalApi, dialect: str, style: str) -> None:
+    # Given workspace B's key and a valid token signed with it, naming its key by kid or by pub
+    tenant_b = issue(api, api.credential("ws-b"), dialect)
+    api.credential("ws-a")
+    token = TOKEN_STYLES[style](tenant_b)
+    # When it is presented on workspace A's route for the same media id, and on B's own route
+    on_a, on_b = play(api, token, workspace="ws-a"), play(api, token, workspace="ws-b")
+    # Then A's media stays closed (an unknown key there), while B's opens
+    assert (on_a.status, on_b.status) == (401, 200), (on_a.body, on_b.body)
+
+
+def test_registering_a_public_key_another_workspace_holds_succeeds_and_reveals_nothing(api: LocalApi) -> None:
+    # Given workspace A holding a public key
+    pair = ec.generate_private_key(ec.SECP256R1())
+    held_by_a = register(api, api.credential("ws-a"), pair)
+    # When workspace B registers the same public key
+    held_by_b = register(api, api.credential("ws-b"), pair)
+    # Then B gets a key of its own, unrelated to A's, and still cannot see A's
+    assert held_by_b.key_id != held_by_a.key_id
+    intruder = basic(api.credential("ws-b"))
+    assert api.request("GET", f"/iam/signing-keys/{held_by_a.key_id}", authorization=intruder).status == 404
+
+
+def test_a_key_deleted_in_one_workspace_never_verifies_there_again_through_another(make_api: ApiFactory) -> None:
+    # Given A's own key pair, tokens A signed with it, and no key cache (every verification reads the table)
+    api = make_api(KeyCacheMillis="0")
+    owner_a = api.credential("ws-a")
+    pair = ec.generate_private_key(ec.SECP256R1())
+    key_a = register(api, owner_a, pair)
+    by_kid, by_pub = token_for(key_a), pub_token(key_a)
+    assert play(api, by_kid).status == play(api, by_pub).status == 200
+    # When A deletes the key and B uploads the same public key (public: JWKS, pub claims)
+    assert api.request("DELETE", f"/iam/signing-keys/{key_a.key_id}", authorization=basic(owner_a)).status == 200
+    register(api, api.credential("ws-b"), pair)
+    # Then A's tokens stay refused on A's route, and the kid token (naming A's key) on B's route too
+    assert play(api, by_kid).status == play(api, by_pub).status == 401
+    assert play(api, by_kid, workspace="ws-b").status == 401
+
+
+def test_a_media_audience_alone_binds_when_aud_and_sub_disagree(api: LocalApi, workspace: Any) -> None:
+    # Given a token whose aud names movie-42 and whose sub names movie-43
+    key = issue(api, workspace)
+    token = token_for(key, {"aud": "media:movie-42", "sub": "movie-43"})
+    # When it is presented for each
+    opened, other = play(api, token, media="movie-42"), play(api, token, media="movie-43")
+    # Then only the audience's media opens
+    assert (opened.status, other.status) == (200, 403)
+
+
+def test_a_media_audience_in_a_list_binds_and_sub_is_then_ignored(api: LocalApi, workspace: Any) -> None:
+    key = issue(api, workspace)
+    token = token_for(key, {"aud": ["viewer-app", "media:movie-42"], "sub": "movie-43"})
+    assert play(api, token, media="movie-42").status == 200
+    assert play(api, token, media="movie-43").status == 403
+
+
+def test_sub_binds_when_aud_names_no_media(api: LocalApi, workspace: Any) -> None:
+    key = issue(api, workspace)
+    token = token_for(key, {"aud": "viewer-app", "sub": "movie-43"})
+    assert play(api, token, media="movie-43").status == 200
+
+
+@pytest.mark.parametrize("media", ["movie:42", "urn:media:42", "a.b_c-d:e"])
+def test_a_media_id_with_colons_opens_with_its_token(api: LocalApi, workspace: Any, media: str) -> None:
+    # Given a valid token for a media id containing ':' (the media id pattern allows it)
+    key = issue(api, workspace)
+    token = token_for(key, {"sub": media})
+    # When it is presented for that media and for another
+    # Then the policy expresses the exact route: 200 there, 403 elsewhere, never a 500
+    assert play(api, token, media=media).status == 200
+    assert play(api, token, media=media + "x").status == 403
+
+
+def _hostile_pub_claim() -> str:
+    """The finding's token: a PEM header, then spaces up to the 8 KB limit, no valid signature (62 s before)."""
+    spaces = 6200
+    while True:
+        claims = {"pub": "-----BEGIN PUBLIC KEY-----" + " " * spaces + "A", "sub": MEDIA, "exp": int(time.time()) + 60}
+        token = unsigned({"alg": "ES256"}, claims) + "AAAA"
+        if len(token) <= 8192:
+            return token
+        spaces -= 10
+
+
+ES256_HEADER = b64url(b'{"alg":"ES256"}')
+OBJECT_OPENING = '{"a":'
+
+
+def _nested(opening: str, depth: int) -> str:
+    return b64url((opening * depth).encode())
+
+
+HOSTILE_TOKENS: dict[str, Callable[[], str]] = {
+    "8 KB pub claim of whitespace": _hostile_pub_claim,
+    "header of 5,000 nested [": lambda: f"{_nested('[', 5000)}.{b64url(b'{}')}.AAAA",
+    "payload of 5,000 nested [": lambda: f"{ES256_HEADER}.{_nested('[', 5000)}.AAAA",
+    "payload of 1,000 nested objects": lambda: f"{ES256_HEADER}.{_nested(OBJECT_OPENING, 1000)}.AAAA",
+    "pub claim of 6,000 base64 characters": lambda: (
+        unsigned({"alg": "ES256"}, {"pub": "QUFB" * 1500, "sub": MEDIA, "exp": int(time.time()) + 60}) + "AAAA"
+    ),
+}
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("name", sorted(HOSTILE_TOKENS))
+def test_hostile_tokens_are_401_in_bounded_work(api: LocalApi, name: str) -> None:
+    # Given a token built to exhaust the parser (8 KB worst cases)
+    token = HOSTILE_TOKENS[name]()
+    assert len(token) <= 8192
+    # When it is presented
+    reply = play(api, token, via="header")
+    # Then it is refused as invalid, quickly (the per-test timeout), with the template's 401 body
+    assert reply.status == 401, reply.body
+
+
+WRONGLY_TYPED_CLAIMS: dict[str, dict[str, Any]] = {
+    "exp as a string": {"exp": str(int(time.time()) + 60)},
+    "iat as a string": {"iat": str(int(time.time()))},
+    "nbf as a string": {"nbf": str(int(time.time()))},
+    "exp as a float": {"exp": time.time() + 60.5},
+    "exp as true": {"exp": True},
+    "exp beyond any date": {"exp": 10**400},
+    "exp negative": {"exp": -1},
+    "aud as a number": {"aud": 42},
+    "aud as an object": {"aud": {"media": MEDIA}},
+    "sub as a list": {"sub": [MEDIA]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONGLY_TYPED_CLAIMS))
+def test_validly_signed_tokens_with_wrongly_typed_claims_are_401(api: LocalApi, workspace: Any, name: str) -> None:
+    # Given a token signed by the workspace's key whose claims have the wrong type
+    key = issue(api, workspace, "livepeer")
+    token = token_for(key, WRONGLY_TYPED_CLAIMS[name])
+    # When it is presented, Then it is an invalid token: 401, never a 500/503
+    assert play(api, token).status == 401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import jwt
 import pytest
 from fastpix_python import Fastpix, models
 
+from signing_keys import routes
 from tests.conformance.conftest import SECRET, TOKEN_ID
 from tests.integration.conftest import Runner
 
@@ -82,3 +84,17 @@ def test_both_sdks_share_one_workspace(runner: Runner, livepeer_python: Path) ->
     assert created.id in json.loads(result.stdout)
     remaining = fastpix.signing_keys.list_signing_keys(limit=100, offset=1).data or []
     assert created.id not in [k.id for k in remaining]
+
+
+def test_livepeer_operation_ids_are_the_sdks(livepeer_python: Path) -> None:
+    # Given the operation ids the livepeer SDK was generated with
+    source = subprocess.run(
+        [str(livepeer_python), "-c", "import inspect, livepeer.accesscontrol as m; print(inspect.getsource(m))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    sdk = set(re.findall(r'operation_id="([^"]+)"', source))
+    # Then the Livepeer routes use exactly those (a generated client keeps its method names)
+    assert {route.operation_id for route in routes.ROUTES if route.dialect is routes.Dialect.LIVEPEER} == sdk

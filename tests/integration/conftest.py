@@ -104,7 +104,8 @@ def runner() -> Iterator[Runner]:
         *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES + MACHINE_WORKSPACES),
     ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
-    started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG")
+    # KeyCacheMillis=0: tests here show revocation on the very next request; test_key_cache.py runs the default.
+    started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG", "KeyCacheMillis=0")
     yield started
     assert started.stop() == 0
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bench.calls import count_calls
-from bench.harness import local_stack
 from signing_keys_local.cli import seed_examples
+from signing_keys_local.stack import count_calls, local_stack
 
 EXPECTED = {
     "ManagementAuthorizerFunction": {"GetItem": 1},

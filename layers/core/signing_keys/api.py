@@ -1,63 +1,89 @@
-"""HTTP glue shared by every handler: the resolver, request guards, and the one error-to-HTTP mapping."""
+"""HTTP glue shared by every handler: the resolver, request guards, registering operations from the route
+table, reading the authorizer's context, and the one error-to-HTTP mapping."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import math
 import re
 import traceback
-from typing import Any
+import typing
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
 
+from signing_keys import routes
+from signing_keys.authorizer_context import ManagementContext
+from signing_keys.budget import budgeted
 from signing_keys.config import Settings
-from signing_keys.dialects import JSON, fastpix, json_response, livepeer
+from signing_keys.dialects import JSON, body_of, fastpix, json_response, livepeer, neutral
 from signing_keys.errors import (
     FieldError,
     InvalidInput,
+    KeyNotFound,
+    NotFound,
     PayloadTooLarge,
-    ServiceUnavailable,
     SigningKeyError,
-    Unauthenticated,
     UnsupportedMediaType,
 )
 from signing_keys.observability import Handler, instrumented, logger
+from signing_keys.routes import Auth, Dialect, Route
 
-FASTPIX_PREFIX = "/iam/"
-LIVEPEER_PREFIX = "/access-control/"
 JSON_MEDIA_TYPE = "application/json"
+# Request bodies here are flat objects; deeper nesting is refused before any other code walks it.
+MAX_BODY_NESTING = 32
 # A location part that is not a plain identifier came from the caller (e.g. a form key): never echo it.
 _FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+HandlerFunction = TypeVar("HandlerFunction", bound=Callable[..., Any])
 
 
-def error_body(path: str, status: int, message: str, fields: list[FieldError]) -> dict[str, Any]:
-    """The error shape of the dialect that owns `path`; other routes get one both clients parse."""
-    if path.startswith(FASTPIX_PREFIX):
-        return fastpix.error_body(status, message, fields)
-    if path.startswith(LIVEPEER_PREFIX):
-        return livepeer.error_body(status, message, fields)
-    return {**fastpix.error_body(status, message, fields), **livepeer.error_body(status, message, fields)}
+# -- errors: one mapping from domain errors to each dialect's body -----------------------------------------
+ERROR_MODELS: dict[Dialect, type[BaseModel]] = {
+    Dialect.FASTPIX: fastpix.FastPixError,
+    Dialect.LIVEPEER: livepeer.LivepeerError,
+    Dialect.NEUTRAL: neutral.UnionError,
+}
 
 
-def _error_parts(path: str, error: SigningKeyError) -> tuple[dict[str, Any], dict[str, str]]:
+def error_model(dialect: Dialect, status: int, message: str, fields: list[FieldError]) -> BaseModel:
+    if dialect is Dialect.FASTPIX:
+        return fastpix.error(status, message, fields)
+    if dialect is Dialect.LIVEPEER:
+        return livepeer.error(message, fields)
+    return neutral.error(status, message, fields)
+
+
+def error_body(resource: str, status: int, message: str, fields: list[FieldError] | None = None) -> Any:
+    """The error body of the dialect of `resource` (a route's path in template syntax, which API Gateway sends
+    as the event's `resource`); unknown resources and API Gateway's own answers carry both shapes."""
+    return body_of(error_model(routes.dialect_of(resource), status, message, fields or []))
+
+
+def _error_parts(resource: str, error: SigningKeyError) -> tuple[Any, dict[str, str]]:
     fields = error.fields if isinstance(error, InvalidInput) else []
-    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, ServiceUnavailable) else {}
-    return error_body(path, error.status, error.detail, fields), headers
+    return error_body(resource, error.status, error.detail, fields), error.headers
 
 
-def error_response(path: str, error: SigningKeyError) -> Response[Any]:
-    body, headers = _error_parts(path, error)
+def error_response(resource: str, error: SigningKeyError) -> Response[Any]:
+    body, headers = _error_parts(resource, error)
     return json_response(error.status, body, headers)
 
 
-def _proxy_error(event: dict[str, Any], error: SigningKeyError) -> dict[str, Any]:
-    """A rejection answered before routing, in the API Gateway proxy response format."""
-    body, headers = _error_parts(str(event.get("path") or ""), error)
+def proxy_error(event: dict[str, Any], error: SigningKeyError) -> dict[str, Any]:
+    """An answer given without the resolver, in the API Gateway proxy response format."""
+    body, headers = _error_parts(str(event.get("resource") or ""), error)
     return {
         "statusCode": error.status,
         "headers": {"Content-Type": JSON, **headers},
@@ -83,44 +109,184 @@ def _invalid_input(error: RequestValidationError) -> InvalidInput:
 def rest_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
-    def domain_error(error: SigningKeyError) -> Response[Any]:
-        return error_response(app.current_event.path, error)
+    def respond(error: SigningKeyError) -> Response[Any]:
+        return error_response(app.current_event.resource, error)
 
     def validation_error(error: RequestValidationError) -> Response[Any]:
-        return error_response(app.current_event.path, _invalid_input(error))
+        return respond(_invalid_input(error))
 
     def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
-        return error_response(app.current_event.path, UnsupportedMediaType())
+        return respond(UnsupportedMediaType())
+
+    def path_not_matched(_: NotFoundError) -> Response[Any]:
+        # API Gateway routed the request here, so only a path parameter the resolver cannot match (e.g. a key
+        # id holding a decoded slash) lands here: for a key route that is a key that does not exist.
+        route = next((r for r in routes.ROUTES if r.path == app.current_event.resource), None)
+        return respond(KeyNotFound() if route is not None and route.key_id_parameter else NotFound())
 
     def unexpected_error(error: Exception) -> Response[Any]:
         # Type and stack frames only: an exception's message may carry request data.
         stack = "".join(traceback.format_tb(error.__traceback__))
         logger.error("unhandled error", extra={"error_type": type(error).__name__, "stack": stack})
-        return error_response(app.current_event.path, SigningKeyError())
+        return respond(SigningKeyError())
 
-    app.exception_handler(SigningKeyError)(domain_error)
+    app.exception_handler(SigningKeyError)(respond)
     app.exception_handler(RequestValidationError)(validation_error)
     app.exception_handler(RequestUnsupportedContentType)(unsupported_media_type)
+    app.exception_handler(NotFoundError)(path_not_matched)
     app.exception_handler(Exception)(unexpected_error)
     return app
 
 
-def workspace_id(app: APIGatewayRestResolver) -> str:
-    """The workspace the authorizer resolved from the caller's credential."""
-    workspace = app.current_event.request_context.authorizer.get_context().get("workspaceId")
-    if not isinstance(workspace, str) or not workspace:
-        raise Unauthenticated()
-    return workspace
+# -- operations: registered from the route table ----------------------------------------------------------
+_ERROR_DESCRIPTIONS = {
+    401: "Missing or invalid credential (management routes) or token (playback)",
+    403: "Key limit reached (create), or a valid token for another media or a disabled key (playback)",
+    404: "No such key in this workspace: an id of any other shape, or another workspace's key, answers the same",
+    413: "Request body too large",
+    415: "Body is not application/json",
+    422: "Invalid input; FastPix's `fields` and Livepeer's `errors` name what is wrong",
+    429: "Throttled by the stage's limits; retry later",
+    503: "DynamoDB throttled, timed out or kept conflicting; retry after Retry-After seconds",
+}
 
 
-def _content_type(event: dict[str, Any]) -> str:
+def _validates_input(handler: Callable[..., Any]) -> bool:
+    """Whether the handler declares a query parameter or a body, which the resolver validates (422)."""
+    hints = typing.get_type_hints(handler, include_extras=True)
+    return any(
+        isinstance(marker, Query | Body)
+        for name, hint in hints.items()
+        if name != "return"
+        for marker in getattr(hint, "__metadata__", ())
+    )
+
+
+def error_statuses(route: Route, validates_input: bool) -> list[int]:
+    """Every error status this operation can answer, whoever answers it (handler or API Gateway)."""
+    statuses = {429, 503, *route.also_answers}  # every route reads DynamoDB, itself or in its authorizer
+    if route.auth is not Auth.NONE:
+        statuses.add(401)
+    if route.auth is Auth.PLAYBACK:
+        statuses.add(403)
+    if route.key_id_parameter:
+        statuses.add(404)
+    if route.method in {"POST", "PATCH"}:
+        statuses |= {413, 415}
+    if validates_input:
+        statuses.add(422)
+    return sorted(statuses)
+
+
+def documented_responses(
+    route: Route, response_model: type[BaseModel] | None, validates_input: bool
+) -> dict[int, OpenAPIResponse]:
+    success: OpenAPIResponse = {"description": HTTPStatus(route.success_status).phrase}
+    if response_model is not None:
+        success["content"] = {JSON_MEDIA_TYPE: {"model": response_model}}
+    responses: dict[int, OpenAPIResponse] = {route.success_status: success}
+    for status in error_statuses(route, validates_input):
+        responses[status] = {
+            "description": _ERROR_DESCRIPTIONS[status],
+            "content": {JSON_MEDIA_TYPE: {"model": ERROR_MODELS[route.dialect]}},
+        }
+    return responses
+
+
+def operation(
+    app: APIGatewayRestResolver, operation_id: str, *, response: type[BaseModel] | None = None
+) -> Callable[[HandlerFunction], HandlerFunction]:
+    """Register the decorated function as the route `operation_id` names in `signing_keys.routes.ROUTES`:
+    method, path, operation id, tags, summary and documented responses all come from the table."""
+    route = routes.by_operation_id(operation_id)
+
+    def register(handler: HandlerFunction) -> HandlerFunction:
+        decorate = app.route(
+            route.resolver_rule,
+            route.method,
+            operation_id=route.operation_id,
+            tags=list(route.tags),
+            summary=route.summary,
+            responses=documented_responses(route, response, _validates_input(handler)),
+        )
+        return decorate(handler)
+
+    return register
+
+
+def caller(app: APIGatewayRestResolver) -> ManagementContext:
+    """Who is calling, as the management authorizer resolved it from the credential."""
+    return ManagementContext.decode(app.current_event.request_context.authorizer.get_context())
+
+
+# -- request guards, before routing -------------------------------------------------------------------------
+def _header(event: dict[str, Any], name: str) -> str:
     headers = event.get("headers") or {}
-    value = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
-    return str(value).split(";")[0].strip().lower()
+    return str(next((v for k, v in headers.items() if k.lower() == name), None) or "")
 
 
-def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
-    """Checked before routing: size first, then media type, then that the body is UTF-8 as JSON must be."""
+def _media_type(event: dict[str, Any]) -> str:
+    """type/subtype of the body, lower case, parameters dropped (RFC 9110: media types are case-insensitive)."""
+    return _header(event, "content-type").split(";")[0].strip().lower()
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two parsers may keep different copies of a repeated key: refuse the ambiguity rather than pick one.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _DuplicateKey()
+    return document
+
+
+def _finite_number(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _refuse_constant(_: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _nesting_exceeds(document: Any, limit: int) -> bool:
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _json_error(text: str) -> InvalidInput | None:
+    """Strict JSON (RFC 8259, no NaN, no repeated keys, bounded nesting) holding one object, or why not."""
+    try:
+        document = json.loads(
+            text, object_pairs_hook=_unique_keys, parse_float=_finite_number, parse_constant=_refuse_constant
+        )
+    except _DuplicateKey:
+        return InvalidInput([FieldError("body", "repeats a key")])
+    except RecursionError:
+        return InvalidInput([FieldError("body", f"nests deeper than {MAX_BODY_NESTING} levels")])
+    except ValueError:  # also numbers past Python's digit limit
+        return InvalidInput([FieldError("body", "is not valid JSON")])
+    if not isinstance(document, dict):
+        return InvalidInput([FieldError("body", "must be a JSON object")])
+    if _nesting_exceeds(document, MAX_BODY_NESTING):
+        return InvalidInput([FieldError("body", f"nests deeper than {MAX_BODY_NESTING} levels")])
+    return None
+
+
+def body_rejection(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError | None:
+    """Checked before routing: size first, then media type, then that the body is UTF-8 JSON holding an object."""
     body = event.get("body")
     if not body:
         return None
@@ -134,38 +300,41 @@ def _body_error(event: dict[str, Any], max_body_bytes: int) -> SigningKeyError |
             return InvalidInput([FieldError("body", "is not valid base64")])
     if len(raw) > max_body_bytes:
         return PayloadTooLarge(f"request body exceeds {max_body_bytes} bytes")
-    content_type = _content_type(event)
-    if content_type and content_type != JSON_MEDIA_TYPE:
+    media_type = _media_type(event)
+    if media_type and media_type != JSON_MEDIA_TYPE:
         return UnsupportedMediaType()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return InvalidInput([FieldError("body", "must be UTF-8 encoded JSON")])
-    # Every request body here is an object. Powertools lets some arrays reach an optional model as "no body".
-    if text.lstrip().startswith("["):
-        return InvalidInput([FieldError("body", "must be a JSON object")])
-    return None
+    return _json_error(text)
 
 
-def _drop_content_type_of_empty_body(event: dict[str, Any]) -> dict[str, Any]:
-    """An empty body has no media type, yet the livepeer SDK labels it application/octet-stream."""
-    if event.get("body"):
-        return event
+def canonical_event(event: dict[str, Any]) -> dict[str, Any]:
+    """What the resolver expects once the guards passed: a JSON body labelled exactly `application/json` (it
+    compares case-sensitively), and no media type at all on an empty body (the livepeer SDK labels its empty
+    create application/octet-stream)."""
     cleaned = dict(event)
     for key in ("headers", "multiValueHeaders"):
-        if cleaned.get(key):
-            cleaned[key] = {name: value for name, value in cleaned[key].items() if name.lower() != "content-type"}
+        headers = cleaned.get(key)
+        if not headers:
+            continue
+        kept = {name: value for name, value in headers.items() if name.lower() != "content-type"}
+        if event.get("body"):
+            kept["Content-Type"] = JSON_MEDIA_TYPE if key == "headers" else [JSON_MEDIA_TYPE]
+        cleaned[key] = kept
     return cleaned
 
 
 def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
-    """The Lambda handler of a function: guards, then routing, with logging, metrics and tracing."""
+    """The Lambda handler of a function: guards, then routing, with logging, metrics, tracing and the
+    invocation's time budget."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        rejected = _body_error(event, settings.max_body_bytes)
+        rejected = body_rejection(event, settings.max_body_bytes)
         if rejected is not None:
             logger.info("request body rejected", extra={"status": rejected.status})
-            return _proxy_error(event, rejected)
-        return app.resolve(_drop_content_type_of_empty_body(event), context)
+            return proxy_error(event, rejected)
+        return app.resolve(canonical_event(event), context)
 
-    return instrumented(handle)
+    return instrumented(budgeted(handle))

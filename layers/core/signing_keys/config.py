@@ -11,7 +11,7 @@ class ConfigurationError(RuntimeError):
     """The function's environment is incomplete or malformed; the container must not serve."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -21,6 +21,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
     if value < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -34,6 +36,8 @@ class Settings:
     jwks_max_age_seconds: int = 60
     last_seen_interval_seconds: int = 60
     max_body_bytes: int = 16_384
+    # How long a verifier container trusts a key lookup: the revocation bound (template parameter KeyCacheMillis).
+    key_cache_millis: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -50,4 +54,5 @@ class Settings:
             jwks_max_age_seconds=_int(env, "JWKS_MAX_AGE_SECONDS", cls.jwks_max_age_seconds, 0),
             last_seen_interval_seconds=_int(env, "LAST_SEEN_INTERVAL_SECONDS", cls.last_seen_interval_seconds, 1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024),
+            key_cache_millis=_int(env, "KEY_CACHE_MILLIS", cls.key_cache_millis, 0, 60_000),
         )

@@ -24,10 +24,21 @@ class SigningKeyError(Exception):
     def detail(self) -> str:
         return str(self.args[0])
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with this answer (none by default)."""
+        return {}
+
 
 class Unauthenticated(SigningKeyError):
     status = 401
     message = "unauthorized"
+    # Both schemes the management routes take (RFC 9110 §11.6.1); API Gateway's own 401 names the same.
+    challenge = 'Basic realm="signing-keys", Bearer realm="signing-keys"'
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
 
 
 class KeyLimitReached(SigningKeyError):
@@ -35,9 +46,28 @@ class KeyLimitReached(SigningKeyError):
     message = "signing key limit reached for this workspace; delete a key to create another"
 
 
-class KeyNotFound(SigningKeyError):
+class NotFound(SigningKeyError):
     status = 404
+    message = "not found"
+
+
+class KeyNotFound(NotFound):
+    """Also the answer for an id that cannot be a key and for another workspace's key: callers cannot tell."""
+
     message = "signing key not found"
+
+
+class MethodNotAllowed(SigningKeyError):
+    status = 405
+    message = "method not allowed"
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class PayloadTooLarge(SigningKeyError):
@@ -65,3 +95,7 @@ class ServiceUnavailable(SigningKeyError):
     status = 503
     message = "service temporarily unavailable, retry later"
     retry_after_seconds = 1
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}

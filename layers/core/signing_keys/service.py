@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import math
+import re
 
 from signing_keys.config import Settings
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
-from signing_keys.key_ids import key_id_for_pem
+from signing_keys.key_ids import KEY_ID_PATTERN, key_id_for_pem
 from signing_keys.models import Algorithm, CreatedKey, KeyPage, SigningKey, utc_now
 from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
+
+_KEY_ID = re.compile(KEY_ID_PATTERN)
+
+
+def _existing_key_id(key_id: str) -> str:
+    """Ids are opaque to callers: one of another shape or length is simply a key that does not exist, answered
+    like any missing key (404) without a DynamoDB call."""
+    if not _KEY_ID.fullmatch(key_id):
+        raise KeyNotFound()
+    return key_id
 
 
 class KeyService:
@@ -40,7 +51,8 @@ class KeyService:
         else:
             pair = keys.generate(default_algorithm)
             algorithm, public_key_pem, private_key_pem = pair.algorithm, pair.public_key_pem, pair.private_key_pem
-        key_id = key_id_for_pem(public_key_pem)
+        # Per workspace: the same public key elsewhere is another, unrelated key (no collision, nothing revealed).
+        key_id = key_id_for_pem(workspace_id, public_key_pem)
         if key_id is None:  # our own serializer always writes an SPKI block
             raise InvalidInput([FieldError("publicKey", "is not a valid public key")])
         key = SigningKey(
@@ -86,17 +98,17 @@ class KeyService:
         )
 
     def get_key(self, workspace_id: str, key_id: str) -> SigningKey:
-        key = self._store.get_key(key_id)
+        key = self._store.get_key(_existing_key_id(key_id))
         # Another workspace's key is indistinguishable from a missing one.
         if key is None or key.workspace_id != workspace_id:
             raise KeyNotFound()
         return key
 
     def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
-        self._store.update_key(workspace_id, key_id, name=name, disabled=disabled)
+        self._store.update_key(workspace_id, _existing_key_id(key_id), name=name, disabled=disabled)
         logger.info("signing key updated", extra={"workspace_id": workspace_id, "key_id": key_id, "disabled": disabled})
 
     def delete_key(self, workspace_id: str, key_id: str) -> None:
-        self._store.delete_key(workspace_id, key_id)
+        self._store.delete_key(workspace_id, _existing_key_id(key_id))
         count("KeysDeleted")
         logger.info("signing key deleted", extra={"workspace_id": workspace_id, "key_id": key_id})

@@ -1,4 +1,4 @@
-"""DynamoDB access: the only module that talks to the table (layout in design.md, section 3)."""
+"""DynamoDB access: the only module that talks to the table (items and access patterns: docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from signing_keys.budget import InvocationBudget, invocation_budget
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound, ServiceUnavailable
-from signing_keys.models import Algorithm, SigningKey, from_iso8601, iso8601, to_millis
+from signing_keys.models import Algorithm, SigningKey, from_iso8601, iso8601
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -37,7 +38,19 @@ _TRANSIENT_CODES = frozenset(
     }
 )
 _CONFLICT_ATTEMPTS = 4
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
+# DynamoDB answers in milliseconds; a call that has not answered in 2 s is better retried than awaited.
+_CONNECT_TIMEOUT_SECONDS = 1
+_READ_TIMEOUT_SECONDS = 2
+# botocore's standard mode retries throttling, 5xx and timeouts with jittered backoff (≤ 1 s, then ≤ 2 s).
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=_READ_TIMEOUT_SECONDS,
+)
+# No attempt starts unless it ends inside the invocation's budget even if it runs to both timeouts. With
+# the template's Timeout of 10 s, a DynamoDB that never answers gets the 503 out by about 7 s (two attempts
+# and their backoff; the third could not finish 1 s before the end), never at Lambda's kill.
+_ATTEMPT_WORST_CASE_SECONDS = _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +127,25 @@ def _pause_before_retry(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
+class OutOfTime(BotoCoreError):
+    """Raised in place of a DynamoDB attempt that could outlast the invocation; botocore does not retry it."""
+
+    fmt = "no time left in this invocation for another DynamoDB attempt"
+
+
 class KeyStore:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, budget: InvocationBudget = invocation_budget) -> None:
         self._client = client
         self._table = table_name
+        self._budget = budget
+        # before-send fires for every attempt, botocore's retries included.
+        client.meta.events.register(
+            "before-send.dynamodb", self._refuse_attempt_past_budget, unique_id="signing-keys-invocation-budget"
+        )
+
+    def _refuse_attempt_past_budget(self, **_: Any) -> None:
+        if not self._budget.allows(_ATTEMPT_WORST_CASE_SECONDS):
+            raise OutOfTime()
 
     @classmethod
     def connect(cls, table_name: str) -> KeyStore:
@@ -257,24 +285,18 @@ class KeyStore:
         if codes is not None:
             raise KeyNotFound()
 
-    def record_last_seen(self, key: SigningKey, seen_at: datetime, interval_seconds: int) -> None:
-        """At most one write per key per interval, and best effort: it never fails the verification it follows.
-
-        The key was just read, so a recent `lastSeen` skips the write; the condition settles concurrent writers.
-        """
-        now = to_millis(seen_at)
-        stale = now - interval_seconds * 1000
-        if key.last_seen is not None and to_millis(key.last_seen) >= stale:
-            return
+    def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
+        """Best effort: never fails the verification it follows. The verifier decides when (once per interval per
+        key and container); the condition settles containers writing at once, and a deleted key stays deleted."""
         with suppress(ClientError, BotoCoreError):
             self._client.update_item(
                 TableName=self._table,
-                Key=_key_pk(key.key_id),
+                Key=_key_pk(key_id),
                 UpdateExpression="SET lastSeen = :now",
-                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen < :stale)",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(lastSeen) OR lastSeen <= :stale)",
                 ExpressionAttributeValues={
-                    ":now": {"N": str(now)},
-                    ":stale": {"N": str(stale)},
+                    ":now": {"N": str(seen_at_ms)},
+                    ":stale": {"N": str(seen_at_ms - interval_seconds * 1000)},
                 },
             )
 

@@ -2,77 +2,139 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic.json_schema import SkipJsonSchema
 
-from signing_keys.dialects import json_response, pem_to_wire
+from signing_keys.dialects import WireModel, model_response, omitted_when_unset, pem_to_wire
 from signing_keys.errors import FieldError
+from signing_keys.limits import MAX_PUBLIC_KEY_CHARS
 from signing_keys.models import CreatedKey, KeyPage, SigningKey, iso8601
 
 WORKSPACE_TYPE = "production"
 
 
-class CreateKeyBody(BaseModel):
+class FastPixCreateKeyRequest(BaseModel):
     """Optional body: FastPix creates without one; `publicKey` registers the caller's own key."""
 
     model_config = ConfigDict(extra="forbid")
-    publicKey: StrictStr | None = Field(default=None, max_length=8192)
+    publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
+
+
+class FastPixCreatedKey(WireModel):
+    id: str
+    createdAt: str = Field(description="ISO-8601, UTC")
+    privateKey: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="base64 of the PKCS#8 PEM; shown this once, absent when you sent your own public key"
+    )
+
+
+class FastPixCreateKeyResponse(WireModel):
+    success: Literal[True]
+    data: FastPixCreatedKey
+
+
+class FastPixWorkspace(WireModel):
+    id: str
+    name: str
+    workspaceType: str
+
+
+class FastPixListedKey(WireModel):
+    id: str
+    createdAt: str
+    workspace: list[FastPixWorkspace]
+
+
+class FastPixPagination(WireModel):
+    totalRecords: int
+    currentOffset: int = Field(description="the page number, from 1")
+    offsetCount: int = Field(description="how many pages there are")
+
+
+class FastPixListKeysResponse(WireModel):
+    success: Literal[True]
+    data: list[FastPixListedKey]
+    pagination: FastPixPagination
+
+
+class FastPixKeyDetail(WireModel):
+    workspaceId: str
+    signingKeyId: str
+    publicKey: str = Field(description="base64 of the SPKI PEM")
+
+
+class FastPixGetKeyResponse(WireModel):
+    success: Literal[True]
+    data: FastPixKeyDetail
+
+
+class FastPixMessage(WireModel):
+    message: str
+
+
+class FastPixDeleteKeyResponse(WireModel):
+    success: Literal[True]
+    data: FastPixMessage
+
+
+class FastPixFieldError(WireModel):
+    field: str
+    message: str
+
+
+class FastPixErrorDetail(WireModel):
+    code: int = Field(description="the HTTP status")
+    message: str
+    fields: list[FastPixFieldError] | SkipJsonSchema[None] = omitted_when_unset(description="422 only")
+
+
+class FastPixError(WireModel):
+    """API Gateway's own answers (401, 429, ...) also carry Livepeer's `errors`: extra fields are allowed."""
+
+    model_config = ConfigDict(extra="allow")
+    success: Literal[False]
+    error: FastPixErrorDetail
 
 
 def created(result: CreatedKey) -> Response[Any]:
-    data: dict[str, Any] = {"id": result.key.key_id, "createdAt": iso8601(result.key.created_at)}
-    if result.private_key_pem is not None:
-        data["privateKey"] = pem_to_wire(result.private_key_pem)
-    return json_response(201, {"success": True, "data": data})
+    private_key = None if result.private_key_pem is None else pem_to_wire(result.private_key_pem)
+    data = FastPixCreatedKey(id=result.key.key_id, createdAt=iso8601(result.key.created_at), privateKey=private_key)
+    return model_response(201, FastPixCreateKeyResponse(success=True, data=data))
 
 
 def key_page(page: KeyPage) -> Response[Any]:
-    return json_response(
-        200,
-        {
-            "success": True,
-            "data": [
-                {
-                    "id": key.key_id,
-                    "createdAt": iso8601(key.created_at),
-                    "workspace": [
-                        # We hold no workspace directory, so the id doubles as its name.
-                        {"id": key.workspace_id, "name": key.workspace_id, "workspaceType": WORKSPACE_TYPE}
-                    ],
-                }
-                for key in page.keys
-            ],
-            "pagination": {
-                "totalRecords": page.total,
-                "currentOffset": page.page,
-                "offsetCount": page.page_count,
-            },
-        },
-    )
+    listed = [
+        FastPixListedKey(
+            id=key.key_id,
+            createdAt=iso8601(key.created_at),
+            # We hold no workspace directory, so the id doubles as its name.
+            workspace=[FastPixWorkspace(id=key.workspace_id, name=key.workspace_id, workspaceType=WORKSPACE_TYPE)],
+        )
+        for key in page.keys
+    ]
+    pagination = FastPixPagination(totalRecords=page.total, currentOffset=page.page, offsetCount=page.page_count)
+    return model_response(200, FastPixListKeysResponse(success=True, data=listed, pagination=pagination))
 
 
 def key_detail(key: SigningKey) -> Response[Any]:
-    return json_response(
-        200,
-        {
-            "success": True,
-            "data": {
-                "workspaceId": key.workspace_id,
-                "signingKeyId": key.key_id,
-                "publicKey": pem_to_wire(key.public_key_pem),
-            },
-        },
+    detail = FastPixKeyDetail(
+        workspaceId=key.workspace_id, signingKeyId=key.key_id, publicKey=pem_to_wire(key.public_key_pem)
     )
+    return model_response(200, FastPixGetKeyResponse(success=True, data=detail))
 
 
 def deleted() -> Response[Any]:
-    return json_response(200, {"success": True, "data": {"message": "Signing key deleted successfully"}})
+    message = FastPixMessage(message="Signing key deleted successfully")
+    return model_response(200, FastPixDeleteKeyResponse(success=True, data=message))
 
 
-def error_body(status: int, message: str, fields: list[FieldError]) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": status, "message": message}
-    if fields:
-        error["fields"] = [{"field": f.field, "message": f.message} for f in fields]
-    return {"success": False, "error": error}
+def error_detail(status: int, message: str, fields: list[FieldError]) -> FastPixErrorDetail:
+    listed = [FastPixFieldError(field=f.field, message=f.message) for f in fields] or None
+    return FastPixErrorDetail(code=status, message=message, fields=listed)
+
+
+def error(status: int, message: str, fields: list[FieldError]) -> FastPixError:
+    return FastPixError(success=False, error=error_detail(status, message, fields))

@@ -1,0 +1,141 @@
+"""The route table: every operation of the API, declared once.
+
+The handlers register their operations from it (`signing_keys.api.operation`), the error mapping picks each
+route's dialect from it, MethodNotAllowedFunction answers `Allow` from it, the management authorizer allows its
+routes from it, and the OpenAPI document takes operation ids, tags, summaries and statuses from it.
+`tests/unit/test_routes.py` checks template.yaml against it. To add a route: a row here, the handler in one
+function, and the `Api` event in template.yaml (docs/conventions.md).
+
+Free of heavy imports: the authorizer and MethodNotAllowedFunction read it on every cold start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+# The fallback function of every resource: a method the resource does not serve lands there (405 + Allow).
+METHOD_NOT_ALLOWED_FUNCTION = "MethodNotAllowedFunction"
+# Path parameters that carry a signing key id: any value of any shape is a key id to look up (404 if unknown).
+KEY_ID_PARAMETERS = frozenset({"signingKeyId", "keyId"})
+_PARAMETER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class Dialect(StrEnum):
+    """Whose wire format a route speaks; NEUTRAL routes answer errors in both shapes at once."""
+
+    FASTPIX = "fastpix"
+    LIVEPEER = "livepeer"
+    NEUTRAL = "neutral"
+
+
+class Auth(StrEnum):
+    """Who guards a route; the values are the authorizers' names in template.yaml (NONE as SAM spells it)."""
+
+    MANAGEMENT = "ManagementAuthorizer"
+    PLAYBACK = "PlaybackAuthorizer"
+    NONE = "NONE"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str  # upper case, as in template.yaml
+    path: str  # template syntax: /iam/signing-keys/{signingKeyId}
+    function: str  # the function's logical id in template.yaml
+    dialect: Dialect
+    auth: Auth
+    operation_id: str  # the seed's, so generated clients keep their method names
+    tags: tuple[str, ...]
+    summary: str
+    writes: bool  # changes state: a read-only credential may not call it
+    success_status: int = 200
+    # Error statuses beyond those the route's shape implies (auth, key id, body: see api.error_statuses).
+    also_answers: tuple[int, ...] = ()
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        return tuple(_PARAMETER.findall(self.path))
+
+    @property
+    def key_id_parameter(self) -> str | None:
+        return next((name for name in self.path_parameters if name in KEY_ID_PARAMETERS), None)
+
+    @property
+    def resolver_rule(self) -> str:
+        """The path in Powertools' syntax: /iam/signing-keys/<signingKeyId>."""
+        return _PARAMETER.sub(r"<\1>", self.path)
+
+    @property
+    def policy_resource(self) -> str:
+        """The path as an authorizer policy names it: parameters become wildcards, no leading slash."""
+        return _PARAMETER.sub("*", self.path).lstrip("/")
+
+
+_FASTPIX = ("Signing Keys",)
+_LIVEPEER = ("accessControl",)
+_VERIFICATION = ("verification",)
+_FASTPIX_KEYS = "/iam/signing-keys"
+_FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
+_LIVEPEER_KEYS = "/access-control/signing-key"
+_LIVEPEER_KEY = "/access-control/signing-key/{keyId}"
+_KEY_LIMIT_REACHED = 403
+
+ROUTES: tuple[Route, ...] = (
+    # FastPix: operation ids as in fastpix-python 1.2.0 (`operation_id=` in fastpix_python/signing_keys.py).
+    Route("POST", _FASTPIX_KEYS, "CreateKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "create_signing_key",
+          _FASTPIX, "Create a signing key; its privateKey is shown this once", writes=True, success_status=201,
+          also_answers=(_KEY_LIMIT_REACHED,)),
+    Route("GET", _FASTPIX_KEYS, "ListKeysFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "list_signing_keys",
+          _FASTPIX, "List signing keys, a page at a time", writes=False),
+    Route("GET", _FASTPIX_KEY, "GetKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "get-signing_key_by_id",
+          _FASTPIX, "Get a signing key's public key", writes=False),
+    Route("DELETE", _FASTPIX_KEY, "DeleteKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "delete_signing_key",
+          _FASTPIX, "Delete a signing key", writes=True),
+    # Livepeer: operation ids as in livepeer 0.3.0 (`operation_id=` in livepeer/accesscontrol.py).
+    Route("POST", _LIVEPEER_KEYS, "CreateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "createSigningKey",
+          _LIVEPEER, "Create a signing key; its privateKey is shown this once", writes=True,
+          also_answers=(_KEY_LIMIT_REACHED,)),
+    Route("GET", _LIVEPEER_KEYS, "ListKeysFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "getSigningKeys",
+          _LIVEPEER, "Retrieve every signing key", writes=False),
+    Route("GET", _LIVEPEER_KEY, "GetKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "getSigningKey",
+          _LIVEPEER, "Retrieve a signing key", writes=False),
+    Route("PATCH", _LIVEPEER_KEY, "UpdateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "updateSigningKey",
+          _LIVEPEER, "Rename, disable or re-enable a signing key", writes=True, success_status=204),
+    Route("DELETE", _LIVEPEER_KEY, "DeleteKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "deleteSigningKey",
+          _LIVEPEER, "Delete a signing key", writes=True, success_status=204),
+    # Neither platform has these; their errors carry both shapes.
+    Route("GET", "/workspaces/{workspaceId}/playback/{mediaId}", "PlaybackFunction", Dialect.NEUTRAL,
+          Auth.PLAYBACK, "verifyPlayback", _VERIFICATION, "Verify a playback token for one of the workspace's media",
+          writes=False),
+    Route("GET", "/workspaces/{workspaceId}/jwks.json", "JwksFunction", Dialect.NEUTRAL, Auth.NONE,
+          "getWorkspaceJwks", _VERIFICATION, "The workspace's enabled public keys as a JWK Set", writes=False),
+)  # fmt: skip
+
+
+def resources() -> tuple[str, ...]:
+    """Every path the API serves, in table order, each once."""
+    return tuple(dict.fromkeys(route.path for route in ROUTES))
+
+
+def allowed_methods(resource: str) -> tuple[str, ...]:
+    """The methods `resource` serves, in a fixed order (reads, then writes), for `Allow` headers."""
+    served = {route.method for route in ROUTES if route.path == resource}
+    return tuple(method for method in _METHOD_ORDER if method in served)
+
+
+def dialect_of(resource: str) -> Dialect:
+    """The dialect of a resource (a path in template syntax, as API Gateway's `resource`); NEUTRAL if unknown."""
+    return next((route.dialect for route in ROUTES if route.path == resource), Dialect.NEUTRAL)
+
+
+def by_operation_id(operation_id: str) -> Route:
+    for route in ROUTES:
+        if route.operation_id == operation_id:
+            return route
+    raise KeyError(f"no route with operation id {operation_id!r} in signing_keys.routes.ROUTES")
+
+
+def guarded_by(auth: Auth) -> tuple[Route, ...]:
+    return tuple(route for route in ROUTES if route.auth is auth)

@@ -1,0 +1,119 @@
+"""Every function answers its example event (events/<function>.json) as the route table and its dialect say:
+status, headers and a body that validates against the operation's response model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from signing_keys.authorizer_context import ManagementContext
+from signing_keys.dialects import fastpix, livepeer, neutral
+from signing_keys_local.examples import EXAMPLE_KEY_ID, EXAMPLE_MEDIA_ID, EXAMPLE_WORKSPACE, example_events
+from tests.support import LocalFunctions
+
+EVENTS = example_events()
+
+
+def body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+def test_management_authorizer_allows_the_example_credential(functions: LocalFunctions) -> None:
+    # Given the authorizer event of a request with the example credential
+    # When the authorizer runs
+    policy = functions.invoke("ManagementAuthorizerFunction", EVENTS["authorize_management"])
+    # Then it allows, naming the credential's workspace in the context the handlers read
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert ManagementContext.decode(policy["context"]) == ManagementContext(EXAMPLE_WORKSPACE)
+
+
+def test_create_key_answers_201_with_a_private_key(functions: LocalFunctions) -> None:
+    # Given the FastPix create event
+    # When the function handles it
+    response = functions.invoke("CreateKeyFunction", EVENTS["create_key"])
+    # Then a key was created in the caller's workspace and its private key is in the answer
+    assert response["statusCode"] == 201
+    created = fastpix.FastPixCreateKeyResponse.model_validate(body(response))
+    assert created.data.privateKey is not None
+    assert functions.key_count(EXAMPLE_WORKSPACE) == 2
+
+
+def test_list_keys_answers_the_first_page(functions: LocalFunctions) -> None:
+    response = functions.invoke("ListKeysFunction", EVENTS["list_keys"])
+    assert response["statusCode"] == 200
+    page = fastpix.FastPixListKeysResponse.model_validate(body(response))
+    assert [key.id for key in page.data] == [EXAMPLE_KEY_ID]
+    assert page.pagination == fastpix.FastPixPagination(totalRecords=1, currentOffset=1, offsetCount=1)
+
+
+def test_get_key_answers_the_public_key(functions: LocalFunctions) -> None:
+    response = functions.invoke("GetKeyFunction", EVENTS["get_key"])
+    assert response["statusCode"] == 200
+    detail = fastpix.FastPixGetKeyResponse.model_validate(body(response)).data
+    assert (detail.signingKeyId, detail.workspaceId) == (EXAMPLE_KEY_ID, EXAMPLE_WORKSPACE)
+
+
+def test_update_key_answers_204_and_renames(functions: LocalFunctions) -> None:
+    # Given the Livepeer PATCH event renaming the example key
+    # When the function handles it
+    response = functions.invoke("UpdateKeyFunction", EVENTS["update_key"])
+    # Then it answers 204 without a body and the key has its new name
+    assert response["statusCode"] == 204
+    assert not response["body"]
+    (item,) = functions.key_items(EXAMPLE_WORKSPACE)
+    assert item["name"]["S"] == "renamed example key"
+
+
+def test_delete_key_answers_200_and_frees_the_slot(functions: LocalFunctions) -> None:
+    response = functions.invoke("DeleteKeyFunction", EVENTS["delete_key"])
+    assert response["statusCode"] == 200
+    fastpix.FastPixDeleteKeyResponse.model_validate(body(response))
+    assert functions.key_count(EXAMPLE_WORKSPACE) == 0
+    assert functions.key_items(EXAMPLE_WORKSPACE) == []
+
+
+def test_playback_authorizer_refuses_the_expired_example_token(functions: LocalFunctions) -> None:
+    # Given the example token, which is expired
+    # When the playback authorizer runs, Then it raises the one error API Gateway turns into a 401
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        functions.invoke("PlaybackAuthorizerFunction", EVENTS["authorize_playback"])
+
+
+def test_playback_answers_the_verified_claims_from_the_authorizer_context(functions: LocalFunctions) -> None:
+    response = functions.invoke("PlaybackFunction", EVENTS["playback"])
+    assert response["statusCode"] == 200
+    grant = neutral.PlaybackGrant.model_validate(body(response))
+    assert (grant.workspaceId, grant.mediaId, grant.keyId) == (EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, EXAMPLE_KEY_ID)
+    assert grant.groups is None
+
+
+def test_jwks_publishes_the_example_key(functions: LocalFunctions) -> None:
+    response = functions.invoke("JwksFunction", EVENTS["jwks"])
+    assert response["statusCode"] == 200
+    assert response["multiValueHeaders"]["Cache-Control"] == ["public, max-age=60"]
+    jwks = neutral.JwkSet.model_validate(body(response))
+    assert [(jwk.kid, jwk.alg, jwk.crv) for jwk in jwks.keys] == [(EXAMPLE_KEY_ID, "ES256", "P-256")]
+
+
+def test_method_not_allowed_answers_405_with_the_resources_methods(functions: LocalFunctions) -> None:
+    # Given a PUT to /iam/signing-keys, which serves GET and POST
+    # When the ANY fallback handles it
+    response = functions.invoke("MethodNotAllowedFunction", EVENTS["method_not_allowed"])
+    # Then it is a 405 in the FastPix shape naming what the resource serves
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "GET, POST"
+    error = fastpix.FastPixError.model_validate(body(response))
+    assert error.error.code == 405
+
+
+def test_a_livepeer_key_route_answers_in_the_livepeer_shape(functions: LocalFunctions) -> None:
+    # Given the update event, with a key id that names nothing
+    event = json.loads(json.dumps(EVENTS["update_key"]))
+    event["pathParameters"]["keyId"] = "missing"
+    event["path"] = "/access-control/signing-key/missing"
+    # When the function handles it, Then it is the Livepeer 404
+    response = functions.invoke("UpdateKeyFunction", event)
+    assert response["statusCode"] == 404
+    assert livepeer.LivepeerError.model_validate(body(response)).errors == ["signing key not found"]

@@ -1,0 +1,112 @@
+"""The route table (signing_keys.routes) and template.yaml declare the same API. Adding a route means a row in
+the table, the handler, and the `Api` event (plus the resource's ANY fallback): these tests name what is missing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import fastpix_python
+import pytest
+
+from signing_keys import api, routes
+from signing_keys.errors import Unauthenticated
+from signing_keys_local.template import Template
+from tests.conftest import TEMPLATE
+
+TEMPLATE_ROUTES = Template(TEMPLATE).routes()
+
+
+def declared(route: routes.Route) -> tuple[str, str, str, str | None]:
+    return route.method, route.path, route.function, None if route.auth is routes.Auth.NONE else route.auth.value
+
+
+def test_every_table_route_is_an_api_event_in_the_template() -> None:
+    in_template = {(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"}
+    missing = [declared(route) for route in routes.ROUTES if declared(route) not in in_template]
+    assert missing == [], "add an `Api` event (Method, Path, Auth) under the function in template.yaml"
+
+
+def test_every_api_event_of_the_template_is_in_the_table() -> None:
+    in_table = {declared(route) for route in routes.ROUTES}
+    extra = [(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"]
+    assert [event for event in extra if event not in in_table] == [], "add a row to signing_keys.routes.ROUTES"
+
+
+def test_every_resource_falls_back_to_method_not_allowed_and_only_those() -> None:
+    fallbacks = {(r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method == "ANY"}
+    expected = {(path, routes.METHOD_NOT_ALLOWED_FUNCTION, None) for path in routes.resources()}
+    assert fallbacks == expected, "each resource needs `Method: ANY` → MethodNotAllowedFunction, Auth NONE"
+
+
+def test_operation_ids_and_routes_are_unique() -> None:
+    assert len({route.operation_id for route in routes.ROUTES}) == len(routes.ROUTES)
+    assert len({(route.method, route.path) for route in routes.ROUTES}) == len(routes.ROUTES)
+
+
+def test_fastpix_operation_ids_are_the_sdks() -> None:
+    # Given the operation ids fastpix-python was generated with
+    source = (Path(fastpix_python.__file__).parent / "signing_keys.py").read_text(encoding="utf-8")
+    sdk = set(re.findall(r'operation_id="([^"]+)"', source))
+    # Then the FastPix routes use exactly those (a generated client keeps its method names)
+    ours = {route.operation_id for route in routes.ROUTES if route.dialect is routes.Dialect.FASTPIX}
+    assert ours == sdk
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "policy"),
+    [
+        ("/iam/signing-keys", "/iam/signing-keys", "iam/signing-keys"),
+        ("/iam/signing-keys/{signingKeyId}", "/iam/signing-keys/<signingKeyId>", "iam/signing-keys/*"),
+        ("/workspaces/{workspaceId}/jwks.json", "/workspaces/<workspaceId>/jwks.json", "workspaces/*/jwks.json"),
+    ],
+)
+def test_a_path_in_template_syntax_becomes_the_resolver_rule_and_the_policy_resource(
+    path: str, rule: str, policy: str
+) -> None:
+    route = routes.Route("GET", path, "F", routes.Dialect.NEUTRAL, routes.Auth.NONE, "op", (), "", writes=False)
+    assert (route.resolver_rule, route.policy_resource) == (rule, policy)
+
+
+def test_key_id_parameters_are_recognised_in_both_dialects() -> None:
+    keyed = {route.operation_id: route.key_id_parameter for route in routes.ROUTES if route.key_id_parameter}
+    assert set(keyed.values()) == {"signingKeyId", "keyId"}
+    assert routes.by_operation_id("verifyPlayback").key_id_parameter is None
+
+
+def test_allow_lists_reads_before_writes() -> None:
+    assert routes.allowed_methods("/access-control/signing-key/{keyId}") == ("GET", "PATCH", "DELETE")
+    assert routes.allowed_methods("/iam/signing-keys") == ("GET", "POST")
+    assert routes.allowed_methods("/nowhere") == ()
+
+
+def test_an_unknown_resource_speaks_both_dialects() -> None:
+    assert routes.dialect_of("/nowhere") is routes.Dialect.NEUTRAL
+    assert routes.dialect_of("/iam/signing-keys/{signingKeyId}") is routes.Dialect.FASTPIX
+
+
+def test_an_unknown_operation_id_names_the_table() -> None:
+    with pytest.raises(KeyError, match="ROUTES"):
+        routes.by_operation_id("noSuchOperation")
+
+
+def _declared_gateway_responses() -> dict[str, tuple[int, str, dict[str, str]]]:
+    template = Template(TEMPLATE)
+    api_resource = next(r for r in template.resources.values() if r["Type"] == "AWS::Serverless::Api")
+    parsed = template.gateway_responses()
+    return {
+        kind: (parsed[kind].status, parsed[kind].body, parsed[kind].headers)
+        for kind in api_resource["Properties"]["GatewayResponses"]
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_declared_gateway_responses()))
+def test_a_gateway_response_is_what_the_error_mapping_renders(kind: str) -> None:
+    # Given one of API Gateway's own answers as the template customises it
+    status, body, headers = _declared_gateway_responses()[kind]
+    message = json.loads(body)["error"]["message"]
+    # Then it is the body the error mapping renders for that status and message in both dialects at once
+    assert json.loads(body) == api.error_body("", status, message)
+    # And a challenge, where it names one, is the handlers' own
+    assert headers.get("WWW-Authenticate", Unauthenticated.challenge) == Unauthenticated.challenge

@@ -1,0 +1,104 @@
+"""KeyService over a moto-backed store: the domain rules, without HTTP or dialects."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from signing_keys.config import Settings
+from signing_keys.errors import KeyLimitReached, KeyNotFound
+from signing_keys.models import Algorithm
+from signing_keys.service import KeyService
+from signing_keys.store import KeyStore
+
+MISSING_OF_OUR_SHAPE = "00000000-0000-8000-8000-000000000000"
+
+
+@pytest.fixture
+def service(store: KeyStore) -> KeyService:
+    return KeyService(store, Settings(table_name="unused", key_limit=3))
+
+
+def create(service: KeyService, workspace: str = "ws-a", name: str | None = None) -> str:
+    return service.create_key(workspace, default_algorithm=Algorithm.ES256, name=name).key.key_id
+
+
+def test_a_created_key_is_listed_with_its_generated_pair(service: KeyService) -> None:
+    created = service.create_key("ws-a", default_algorithm=Algorithm.ES256, name="studio")
+    assert created.private_key_pem is not None and created.private_key_pem.startswith("-----BEGIN PRIVATE KEY-----")
+    (listed,) = service.list_keys("ws-a")
+    assert (listed.key_id, listed.name, listed.algorithm) == (created.key.key_id, "studio", Algorithm.ES256)
+
+
+def test_the_key_limit_holds_and_a_delete_frees_a_slot(service: KeyService) -> None:
+    ids = [create(service) for _ in range(3)]
+    with pytest.raises(KeyLimitReached):
+        create(service)
+    service.delete_key("ws-a", ids[0])
+    create(service)
+    assert len(service.list_keys("ws-a")) == 3
+
+
+def test_another_workspaces_key_is_not_found(service: KeyService) -> None:
+    key_id = create(service, "ws-b")
+    with pytest.raises(KeyNotFound):
+        service.get_key("ws-a", key_id)
+    with pytest.raises(KeyNotFound):
+        service.update_key("ws-a", key_id, name="taken", disabled=None)
+    with pytest.raises(KeyNotFound):
+        service.delete_key("ws-a", key_id)
+    assert service.get_key("ws-b", key_id).name is None
+
+
+@pytest.mark.parametrize("key_id", ["not-a-key", "", "k" * 1000, "a/b", "ABCDEF00-0000-8000-8000-000000000000"])
+def test_an_id_that_cannot_be_a_key_is_not_found_without_a_read(
+    service: KeyService, calls: Counter[str], key_id: str
+) -> None:
+    for operation in (
+        lambda: service.get_key("ws-a", key_id),
+        lambda: service.update_key("ws-a", key_id, name="x", disabled=None),
+        lambda: service.delete_key("ws-a", key_id),
+    ):
+        with pytest.raises(KeyNotFound):
+            operation()
+    assert calls == Counter()
+
+
+def test_a_missing_id_of_our_shape_is_looked_up(service: KeyService, calls: Counter[str]) -> None:
+    with pytest.raises(KeyNotFound):
+        service.get_key("ws-a", MISSING_OF_OUR_SHAPE)
+    assert calls == Counter({"GetItem": 1})
+
+
+def test_a_second_delete_is_not_found_and_frees_nothing_more(service: KeyService) -> None:
+    keep, gone = create(service), create(service)
+    service.delete_key("ws-a", gone)
+    with pytest.raises(KeyNotFound):
+        service.delete_key("ws-a", gone)
+    create(service)
+    create(service)  # two free slots, not three
+    with pytest.raises(KeyLimitReached):
+        create(service)
+    assert keep in {key.key_id for key in service.list_keys("ws-a")}
+
+
+def test_update_changes_only_what_it_is_given(service: KeyService) -> None:
+    key_id = create(service, name="before")
+    service.update_key("ws-a", key_id, name=None, disabled=True)
+    key = service.get_key("ws-a", key_id)
+    assert (key.name, key.disabled) == ("before", True)
+
+
+@pytest.mark.parametrize(
+    ("total", "page", "expected"), [(5, 1, (2, 3)), (5, 3, (1, 3)), (5, 4, (0, 3)), (0, 1, (0, 0))]
+)
+def test_pages_count_from_one(store: KeyStore, total: int, page: int, expected: tuple[int, int]) -> None:
+    # Given `total` keys, listed two per page
+    roomy = KeyService(store, Settings(table_name="unused", key_limit=10))
+    for _ in range(total):
+        create(roomy)
+    # When one page is asked for, Then it holds what is left for it, and the count of pages is the ceiling
+    result = roomy.page_of_keys("ws-a", page_size=2, page=page)
+    assert (len(result.keys), result.page_count) == expected
+    assert (result.total, result.page) == (total, page)

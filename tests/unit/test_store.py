@@ -1,0 +1,86 @@
+"""KeyStore on moto: the table layout of docs/architecture.md, and the invocation's time budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
+from signing_keys.errors import KeyNotFound, ServiceUnavailable
+from signing_keys.models import Algorithm, SigningKey
+from signing_keys.store import KeyStore
+from tests.unit.conftest import TABLE_NAME, ManualClock
+
+KEY_ID = "00000000-0000-8000-8000-00000000000a"
+
+
+def key(workspace: str = "ws-a", key_id: str = KEY_ID) -> SigningKey:
+    return SigningKey(
+        key_id=key_id,
+        workspace_id=workspace,
+        algorithm=Algorithm.ES256,
+        public_key_pem="-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        created_at=datetime(2026, 11, 25, tzinfo=UTC),
+        name="studio",
+    )
+
+
+def items(dynamodb: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    scanned = dynamodb.scan(TableName=TABLE_NAME)["Items"]
+    return {(item["PK"]["S"], item["SK"]["S"]): item for item in scanned}
+
+
+def test_a_key_and_its_workspace_counter_are_written_together(store: KeyStore, dynamodb: Any) -> None:
+    store.add_key(key(), key_limit=10)
+    written = items(dynamodb)
+    assert set(written) == {(f"KEY#{KEY_ID}", "KEY"), ("WS#ws-a", "COUNTER")}
+    item = written[(f"KEY#{KEY_ID}", "KEY")]
+    assert (item["GSI1PK"]["S"], item["GSI1SK"]["S"]) == ("WS#ws-a", f"2026-11-25T00:00:00.000Z#{KEY_ID}")
+    assert written[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
+
+
+def test_a_workspace_lists_only_its_own_keys(store: KeyStore) -> None:
+    store.add_key(key("ws-a"), key_limit=10)
+    store.add_key(key("ws-b", "00000000-0000-8000-8000-00000000000b"), key_limit=10)
+    assert [k.key_id for k in store.list_keys("ws-a")] == [KEY_ID]
+
+
+def test_a_key_reads_back_as_written(store: KeyStore) -> None:
+    store.add_key(key(), key_limit=10)
+    assert store.get_key(KEY_ID) == key()
+
+
+def test_delete_and_update_are_conditional_on_the_workspace(store: KeyStore) -> None:
+    store.add_key(key(), key_limit=10)
+    with pytest.raises(KeyNotFound):
+        store.update_key("ws-b", KEY_ID, name="taken", disabled=None)
+    with pytest.raises(KeyNotFound):
+        store.delete_key("ws-b", KEY_ID)
+    assert store.get_key(KEY_ID) == key()
+
+
+@dataclass
+class Invocation:
+    remaining_seconds: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_seconds * 1000)
+
+
+def test_no_attempt_starts_that_could_outlast_the_invocation(store: KeyStore, budget: InvocationBudget) -> None:
+    # Given an invocation with less time left than one attempt could take (connect + read timeouts)
+    budget.start(Invocation(remaining_seconds=RESPONSE_MARGIN_SECONDS + 2.5))
+    # When the store is asked to read, Then it answers "retry later" instead of starting the attempt
+    with pytest.raises(ServiceUnavailable):
+        store.get_key(KEY_ID)
+
+
+def test_an_attempt_that_fits_the_invocation_goes_through(
+    store: KeyStore, budget: InvocationBudget, clock: ManualClock
+) -> None:
+    budget.start(Invocation(remaining_seconds=10))
+    clock.now += 10 - RESPONSE_MARGIN_SECONDS - 3  # exactly one worst-case attempt left
+    assert store.get_key(KEY_ID) is None

@@ -1,0 +1,158 @@
+"""Least privilege (issue 18, finding 7): each function's DynamoDB access, read from template.yaml.
+
+The table below is the contract. A new function (revocations, audit, ...) adds its row; a function that needs
+another item kind or action changes its row here and in the template, in the same change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from signing_keys_local.template import Template
+from tests.conftest import TEMPLATE
+from tests.unit.iam_policies import INDEX, TABLE, Grant, UnreadablePolicy, function_grants, grants, statement_grants
+
+EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
+    "ManagementAuthorizerFunction": grants(["GetItem"], TABLE, "CRED#"),
+    # Create and delete are transactions: their Put/Update/Delete parts are authorized as those actions.
+    "CreateKeyFunction": grants(["UpdateItem"], TABLE, "WS#") | grants(["PutItem"], TABLE, "KEY#", "AUDIT#"),
+    "ListKeysFunction": grants(["Query"], INDEX, "WS#"),
+    "GetKeyFunction": grants(["GetItem"], TABLE, "KEY#"),
+    "UpdateKeyFunction": grants(["UpdateItem"], TABLE, "KEY#") | grants(["PutItem"], TABLE, "AUDIT#"),
+    "DeleteKeyFunction": (
+        grants(["DeleteItem"], TABLE, "KEY#")
+        | grants(["UpdateItem"], TABLE, "WS#")
+        | grants(["PutItem"], TABLE, "AUDIT#")
+    ),
+    "PlaybackAuthorizerFunction": (
+        grants(["GetItem", "BatchGetItem"], TABLE, "KEY#", "WS#", "REV#")
+        | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
+        | grants(["PutItem"], TABLE, "USED#")
+    ),
+    "JwksFunction": grants(["Query"], INDEX, "WS#"),
+    "PlaybackFunction": set(),
+    "MethodNotAllowedFunction": set(),
+}
+CREDENTIAL_ITEMS = {"CRED#", "CREDS#"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+
+
+@pytest.fixture(scope="module")
+def functions() -> dict[str, dict[str, Any]]:
+    template = Template(TEMPLATE)
+    return {rid: r for rid, r in template.resources.items() if r.get("Type") == "AWS::Serverless::Function"}
+
+
+def test_every_function_declares_its_dynamodb_access_in_the_table(functions: dict[str, dict[str, Any]]) -> None:
+    # Given the template's functions
+    # Then each has a row in the access table, and the table names no function the template lacks
+    assert set(functions) == set(EXPECTED_DYNAMODB_ACCESS)
+
+
+@pytest.mark.parametrize("function_id", sorted(EXPECTED_DYNAMODB_ACCESS))
+def test_function_is_granted_exactly_its_dynamodb_access(
+    functions: dict[str, dict[str, Any]], function_id: str
+) -> None:
+    # Given the function's inline policies in the template
+    # When they are read as (action, resource, item kind) grants
+    granted = function_grants(functions[function_id])
+    # Then they are exactly the function's row: nothing broader, nothing missing
+    assert granted == EXPECTED_DYNAMODB_ACCESS[function_id]
+
+
+def test_only_the_management_authorizer_reaches_credential_items(functions: dict[str, dict[str, Any]]) -> None:
+    # Given every function's grants
+    reaching = {
+        function_id
+        for function_id, function in functions.items()
+        if any(grant.partition in CREDENTIAL_ITEMS for grant in function_grants(function))
+    }
+    # Then credential items (hashes of secrets, and their per-workspace index) are read by the authorizer alone
+    assert reaching == {"ManagementAuthorizerFunction"}
+
+
+def test_the_playback_authorizer_changes_nothing_of_a_key_but_last_seen(functions: dict[str, dict[str, Any]]) -> None:
+    # Given the public authorizer's grants
+    key_writes = [
+        grant
+        for grant in function_grants(functions["PlaybackAuthorizerFunction"])
+        if grant.action in WRITES and grant.partition == "KEY#"
+    ]
+    # Then its only write to a key item is an update limited to lastSeen (key attributes address the item)
+    # that cannot return the item's other attributes
+    assert key_writes == [Grant("UpdateItem", TABLE, "KEY#", frozenset({"PK", "SK", "lastSeen"}), frozenset({"NONE"}))]
+
+
+def test_no_function_may_scan(functions: dict[str, dict[str, Any]]) -> None:
+    # Given every function's grants
+    actions = {grant.action for function in functions.values() for grant in function_grants(function)}
+    # Then none may Scan: a scan carries no leading key, so LeadingKeys conditions would not fence it
+    assert "Scan" not in actions
+    assert "PartiQLSelect" not in actions
+
+
+def _fenced_statement(action: str, leading_keys_pattern: str) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": {"Fn::GetAtt": ["KeysTable", "Arn"]},
+        "Condition": {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [leading_keys_pattern]},
+            "Null": {"dynamodb:LeadingKeys": "false"},
+        },
+    }
+
+
+# -- the reader itself refuses what it cannot vouch for, so the tests above cannot pass on a broad policy --------
+
+
+def test_reader_refuses_sam_policy_templates() -> None:
+    # Given a function with a SAM policy template (the template's former DynamoDBCrudPolicy)
+    function = {"Properties": {"Policies": [{"DynamoDBCrudPolicy": {"TableName": {"Ref": "KeysTable"}}}]}}
+    # When it is read / Then it is refused: such templates grant every item of the table
+    with pytest.raises(UnreadablePolicy, match="not an inline policy document"):
+        function_grants(function)
+
+
+def test_reader_refuses_a_statement_not_fenced_by_leading_keys() -> None:
+    # Given the playback authorizer's former statement: GetItem and UpdateItem on any item
+    statement = {
+        "Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        "Resource": {"Fn::GetAtt": ["KeysTable", "Arn"]},
+    }
+    # When it is read / Then it is refused
+    with pytest.raises(UnreadablePolicy, match="not fenced by dynamodb:LeadingKeys"):
+        statement_grants(statement)
+
+
+def test_reader_refuses_leading_keys_without_a_null_check() -> None:
+    # Given a fenced statement without Null=false (ForAllValues holds for a request with no key at all)
+    statement = {
+        "Effect": "Allow",
+        "Action": "dynamodb:Query",
+        "Resource": {"Fn::Sub": "${KeysTable.Arn}/index/GSI1"},
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["WS#*"]}},
+    }
+    # When it is read / Then it is refused
+    with pytest.raises(UnreadablePolicy, match="Null=false"):
+        statement_grants(statement)
+
+
+@pytest.mark.parametrize("pattern", ["*", "K*", "KEY#a*", "WS#*#*"])
+def test_reader_refuses_a_leading_keys_pattern_wider_than_one_item_kind(pattern: str) -> None:
+    # Given a statement whose LeadingKeys pattern matches more than one item kind
+    statement = _fenced_statement("dynamodb:GetItem", pattern)
+    # When it is read / Then it is refused
+    with pytest.raises(UnreadablePolicy, match="not one item kind"):
+        statement_grants(statement)
+
+
+def test_reader_refuses_wildcard_actions() -> None:
+    # Given a fenced statement granting dynamodb:*
+    statement = _fenced_statement("dynamodb:*", "KEY#*")
+    # When it is read / Then it is refused
+    with pytest.raises(UnreadablePolicy, match="not one named DynamoDB action"):
+        statement_grants(statement)
