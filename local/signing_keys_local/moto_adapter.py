@@ -36,9 +36,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-# What flat_moto() replaces, as moto defines them (the raw class attributes, so they can be put back as they were).
-MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.__dict__["transact_write_items"]
-MOTO_MODEL_NEW = BaseModel.__dict__["__new__"]
+_MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 
 _ItemKey = tuple[DynamoType, DynamoType | None]
 
@@ -70,7 +68,7 @@ class _SavedItems:
                 if item is None:
                     table.items.pop(hash_key, None)
                 else:
-                    table.items[hash_key] = item
+                    table.items[hash_key] = item  # type: ignore[assignment]  # moto types only the range layout
             elif item is None:
                 table.items[hash_key].pop(range_key, None)
             else:
@@ -144,24 +142,32 @@ def _item_key(table: Table, source: dict[str, Any]) -> _ItemKey | None:
 def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     """moto's transaction, saving and restoring only the items it writes (see the module docstring)."""
     if any(table.stream_shard is not None for table in backend.tables.values()):
-        MOTO_TRANSACT_WRITE_ITEMS(backend, transact_items)
+        _MOTO_TRANSACT_WRITE_ITEMS(backend, transact_items)
         return
-    MOTO_TRANSACT_WRITE_ITEMS(_ItemSavingBackend(backend), transact_items)
+    _MOTO_TRANSACT_WRITE_ITEMS(_ItemSavingBackend(backend), transact_items)  # type: ignore[arg-type]
 
 
-def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+def _untracked_new(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
     # BaseModel.__new__ without the append to cls.instances_tracked.
     return super(BaseModel, cls).__new__(cls)
+
+
+# (class, attribute, replacement) while flat_moto() is active.
+_REPLACEMENTS: list[tuple[type, str, Any]] = [
+    (DynamoDBBackend, "transact_write_items", transact_write_items),
+    (BaseModel, "__new__", staticmethod(_untracked_new)),
+]
 
 
 @contextlib.contextmanager
 def flat_moto() -> Iterator[None]:
     """Transactions at O(items touched) and no instance tracking, for as long as the context is active."""
-    DynamoDBBackend.transact_write_items = transact_write_items
-    BaseModel.__new__ = staticmethod(_untracked_new)
+    originals = [(owner, name, owner.__dict__[name]) for owner, name, _ in _REPLACEMENTS]
+    for owner, name, replacement in _REPLACEMENTS:
+        setattr(owner, name, replacement)
     reset_model_data()  # drop what was tracked before (table creation, imports)
     try:
         yield
     finally:
-        BaseModel.__new__ = MOTO_MODEL_NEW
-        DynamoDBBackend.transact_write_items = MOTO_TRANSACT_WRITE_ITEMS
+        for owner, name, original in originals:
+            setattr(owner, name, original)
