@@ -156,8 +156,7 @@ def test_transactions_retain_no_table_copies_and_track_no_instances() -> None:
         gc.collect()
         # Then no copy of the table is alive and moto's dashboard list holds nothing
         assert sum(isinstance(o, Table) for o in gc.get_objects()) == tables_before
-        assert Item.instances_tracked == []
-        assert Table.instances_tracked == []
+        assert (Item.instances_tracked, Table.instances_tracked) == ([], [])
 
 
 def test_leaving_flat_moto_puts_moto_back_as_it_was() -> None:
