@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.soak import KEYS_PATH, Soak, soak
+from bench.soak import KEYS_PATH, Soak, Target, soak
 from tests.integration.conftest import Runner, counter, start_runner
 
 KEY_LIMIT = 10
@@ -73,8 +73,17 @@ def race(runner: Runner, secret: str, clients: int) -> Counter[int | str]:
 # -- soak: 1,000 create+delete cycles ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def soaked(load_runner: Runner) -> Soak:
-    # Given a warmed-up runner, When 1,000 create+delete cycles run through it over HTTP (the table ends empty)
-    return soak(load_runner.url, load_runner.process.pid, SOAK[2], cycles=1000)
+    # Given a warmed-up runner, and a fresh one warmed up alike as the reference
+    fresh = start_runner("--credential", ":".join(SOAK), "--parameter-overrides", "LogLevel=WARNING")
+    try:
+        # When 1,000 create+delete cycles run through the first over HTTP (its table ends empty)
+        return soak(target(load_runner), target(fresh), cycles=1000)
+    finally:
+        assert fresh.stop() == 0
+
+
+def target(runner: Runner) -> Target:
+    return Target(runner.url, runner.process.pid, SOAK[2])
 
 
 def test_a_thousand_create_delete_cycles_grow_the_runner_by_at_most_20_mb(soaked: Soak) -> None:
@@ -82,9 +91,10 @@ def test_a_thousand_create_delete_cycles_grow_the_runner_by_at_most_20_mb(soaked
     assert soaked.rss_growth_mb <= 20, soaked
 
 
-def test_a_thousand_create_delete_cycles_keep_the_latency_flat(soaked: Soak) -> None:
-    # Then the median cycle of the last 10 % is at most 1.2 x that of the first 10 %
-    assert soaked.latency_ratio <= 1.2, soaked
+def test_after_a_thousand_cycles_a_cycle_is_as_fast_as_on_a_fresh_runner(soaked: Soak) -> None:
+    # Then the median cycle of the last 10 %, timed alternately with the fresh runner's, is at most 1.2 x its
+    # (last ÷ first 10 % in wall time is in the message: other processes on the machine move it, see bench/soak.py)
+    assert soaked.drift <= 1.2, soaked
 
 
 # -- 200 simultaneous connections ---------------------------------------------------------------------------
