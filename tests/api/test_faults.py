@@ -15,6 +15,7 @@ import jwt
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
+from tests.api.conftest import ApiFactory
 from tests.support import LocalApi, Reply, basic, bearer
 
 FAULTS = {
@@ -54,11 +55,15 @@ def injector() -> Iterator[Injector]:
     boto3.DEFAULT_SESSION = None
 
 
-@pytest.fixture
-def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
+def seed(api: LocalApi) -> dict[str, Any]:
     credential = api.credential("ws-a")
     key = api.request("POST", "/access-control/signing-key", authorization=bearer(credential)).json()
     return {"credential": credential, "key": key}
+
+
+@pytest.fixture
+def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
+    return seed(api)
 
 
 def token(key: dict[str, Any], **extra_claims: Any) -> str:
@@ -100,16 +105,6 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         ),
     ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
-    "playback verification": (
-        "BatchGetItem",
-        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
-    ),
-    "single-use token consumption": (
-        "PutItem",
-        lambda api, s: api.request(
-            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
-        ),
-    ),
     "create revocation": (
         "TransactWriteItems",
         lambda api, s: api.request(
@@ -131,6 +126,23 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         "TransactWriteItems",
         lambda api, s: api.request(
             "DELETE", "/revocations/00000000-0000-8000-8000-000000000000", authorization=basic(s["credential"])
+        ),
+    ),
+}
+# An authorizer cannot choose its status: a fault in one is API Gateway's AUTHORIZER_CONFIGURATION_ERROR.
+AUTHORIZER_CALL_SITES: dict[str, tuple[str, Call]] = {
+    "management": (
+        "GetItem",
+        lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"])),
+    ),
+    "playback (the verification read)": (
+        "BatchGetItem",
+        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
+    ),
+    "playback (spending a single-use token)": (
+        "PutItem",
+        lambda api, s: api.request(
+            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
         ),
     ),
 }
@@ -161,13 +173,23 @@ def test_fault_is_a_503_with_retry_after(
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
-def test_authorizer_fault_is_a_503_with_retry_after(api: LocalApi, injector: Injector, fault: str) -> None:
-    credential = api.credential("ws-a")
-    injector.operation, injector.fault = "GetItem", fault
-    reply = api.request("GET", "/iam/signing-keys", authorization=basic(credential))
-    assert reply.status == 503
+@pytest.mark.parametrize("site", sorted(AUTHORIZER_CALL_SITES))
+def test_authorizer_fault_is_the_gateways_500_with_retry_after(
+    make_api: ApiFactory, injector: Injector, site: str, fault: str
+) -> None:
+    # Given an API whose authorizers read on every request, and DynamoDB failing at the authorizer's call
+    api = make_api(AuthorizerCacheTtlSeconds="0")
+    seeded = seed(api)
+    operation, call = AUTHORIZER_CALL_SITES[site]
+    injector.operation, injector.fault = operation, fault
+    # When the authorizer runs
+    reply = call(api, seeded)
+    # Then API Gateway answers for it (the authorizer raised): 500, told to retry, in the union error shape
+    assert injector.injected >= 1
+    assert reply.status == 500
+    assert reply.headers["x-amzn-errortype"] == "AuthorizerConfigurationException"
     assert reply.headers["retry-after"] == "1"
-    assert json.loads(reply.body)["error"]["code"] == 503
+    assert (reply.json()["error"]["code"], reply.json()["errors"]) == (500, ["Internal server error"])
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
@@ -180,7 +202,7 @@ def test_a_failing_last_seen_write_never_fails_verification(
     assert injector.injected == 1
 
 
-def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
+def test_a_verification_read_left_unprocessed_is_the_gateways_500_with_retry_after(
     api: LocalApi, injector: Injector, seeded: dict[str, Any]
 ) -> None:
     # Given DynamoDB that keeps every key of the verifier's batch read unprocessed (as under throttling)
@@ -195,5 +217,5 @@ def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
     # When a viewer presents a valid token
     reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     # Then the viewer is told to retry, never allowed on a read that did not complete
-    assert reply.status == 503
+    assert reply.status == 500
     assert reply.headers["retry-after"] == "1"
