@@ -16,7 +16,7 @@ from signing_keys.limits import MAX_ACTIVE_CUTOFFS
 from signing_keys.models import Algorithm, RevocationType, SigningKey
 from signing_keys.revocations import RevocationService, encode_cursor
 from signing_keys.store import KeyStore
-from tests.unit.conftest import TABLE_NAME
+from tests.unit.conftest import TABLE_NAME, ManualClock
 
 SETTINGS = Settings(table_name=TABLE_NAME, max_token_lifetime_seconds=3600, clock_skew_seconds=30)
 # Every token that could verify when an entry took effect is expired this long after (lifetime + 3 skews).
@@ -26,23 +26,16 @@ EPOCH = datetime.fromtimestamp(NOW, UTC)
 JTI, VIEWER, ISSUED_BEFORE = RevocationType.JTI, RevocationType.VIEWER, RevocationType.ISSUED_BEFORE
 
 
-class WallClock:
+@pytest.fixture
+def wall() -> ManualClock:
     """Epoch seconds that move only when a test says so."""
-
-    def __init__(self) -> None:
-        self.seconds = NOW
-
-    def __call__(self) -> float:
-        return self.seconds
+    clock = ManualClock()
+    clock.now = NOW
+    return clock
 
 
 @pytest.fixture
-def wall() -> WallClock:
-    return WallClock()
-
-
-@pytest.fixture
-def service(store: KeyStore, wall: WallClock) -> RevocationService:
+def service(store: KeyStore, wall: ManualClock) -> RevocationService:
     return RevocationService(store, SETTINGS, now=wall)
 
 
@@ -77,12 +70,12 @@ def test_a_revocation_is_stored_under_the_id_of_its_workspace_type_and_value(
 
 
 def test_the_same_revocation_again_returns_the_standing_entry_and_writes_nothing(
-    service: RevocationService, wall: WallClock, dynamodb: Any, calls: Counter[str]
+    service: RevocationService, wall: ManualClock, dynamodb: Any, calls: Counter[str]
 ) -> None:
     # Given a viewer revoked a minute ago
     first = service.revoke("ws-a", VIEWER, "viewer-7", reason="first").revocation
     before = item(dynamodb, f"REV#{first.revocation_id}", "REV")
-    wall.seconds += 60
+    wall.now += 60
     # When the same viewer is revoked again, with another reason
     again = service.revoke("ws-a", VIEWER, "viewer-7", reason="second")
     # Then the first entry is returned unchanged, and the stored item is exactly as it was
@@ -90,10 +83,10 @@ def test_the_same_revocation_again_returns_the_standing_entry_and_writes_nothing
     assert item(dynamodb, f"REV#{first.revocation_id}", "REV") == before
 
 
-def test_an_expired_entry_is_replaced_by_a_new_one(service: RevocationService, wall: WallClock) -> None:
+def test_an_expired_entry_is_replaced_by_a_new_one(service: RevocationService, wall: ManualClock) -> None:
     # Given a jti revocation past its expiry, which the table's TTL has not deleted yet
     first = service.revoke("ws-a", JTI, "token-1").revocation
-    wall.seconds += COVERED_MS / 1000
+    wall.now += COVERED_MS / 1000
     # When the jti is revoked again
     again = service.revoke("ws-a", JTI, "token-1")
     # Then that is a new entry, from now
@@ -131,13 +124,13 @@ def test_an_issued_before_sets_its_cut_off_on_the_workspace_item_and_delete_remo
 
 
 def test_a_new_issued_before_drops_expired_cut_offs_from_the_workspace_item(
-    service: RevocationService, wall: WallClock, dynamodb: Any
+    service: RevocationService, wall: ManualClock, dynamodb: Any
 ) -> None:
     # Given an issuedBefore cut-off that has expired
     old = service.revoke("ws-a", ISSUED_BEFORE, int(NOW) - 10).revocation
-    wall.seconds += COVERED_MS / 1000
+    wall.now += COVERED_MS / 1000
     # When another issuedBefore is revoked
-    new = service.revoke("ws-a", ISSUED_BEFORE, int(wall.seconds)).revocation
+    new = service.revoke("ws-a", ISSUED_BEFORE, int(wall.now)).revocation
     # Then the workspace item carries only the new one
     assert old.revocation_id != new.revocation_id
     assert cutoff_attributes(dynamodb) == {f"cutoff_{new.revocation_id}"}
@@ -178,12 +171,12 @@ def test_revoking_and_deleting_a_jti_leaves_the_workspace_item_as_it_was(
     assert item(dynamodb, "WS#ws-a", "COUNTER") == before
 
 
-def test_a_page_is_newest_first_and_the_cursor_reaches_the_rest(service: RevocationService, wall: WallClock) -> None:
+def test_a_page_is_newest_first_and_the_cursor_reaches_the_rest(service: RevocationService, wall: ManualClock) -> None:
     # Given five revocations made a second apart
     made = []
     for n in range(5):
         made.append(service.revoke("ws-a", JTI, f"token-{n}").revocation.revocation_id)
-        wall.seconds += 1
+        wall.now += 1
     # When they are listed two at a time
     first = service.page("ws-a", limit=2, cursor=None)
     second = service.page("ws-a", limit=2, cursor=first.next_cursor)
@@ -194,17 +187,17 @@ def test_a_page_is_newest_first_and_the_cursor_reaches_the_rest(service: Revocat
     assert third.next_cursor is None
 
 
-def test_expired_entries_are_not_listed(service: RevocationService, wall: WallClock) -> None:
+def test_expired_entries_are_not_listed(service: RevocationService, wall: ManualClock) -> None:
     service.revoke("ws-a", JTI, "old")
-    wall.seconds += COVERED_MS / 1000
+    wall.now += COVERED_MS / 1000
     fresh = service.revoke("ws-a", JTI, "fresh").revocation
     assert service.page("ws-a", limit=10, cursor=None).revocations == [fresh]
 
 
-def test_a_cursor_never_reaches_another_workspaces_entries(service: RevocationService, wall: WallClock) -> None:
+def test_a_cursor_never_reaches_another_workspaces_entries(service: RevocationService, wall: ManualClock) -> None:
     # Given an entry in ws-b, and a cursor pointing just past it
     theirs = service.revoke("ws-b", JTI, "theirs").revocation
-    wall.seconds += 1
+    wall.now += 1
     ours = service.revoke("ws-a", JTI, "ours").revocation
     cursor = encode_cursor(f"{theirs.created_at_ms + 1:013d}#{theirs.revocation_id}")
     # When ws-a lists from it, Then only ws-a's entries older than that point come back: none
@@ -242,9 +235,9 @@ def test_deleting_twice_is_not_found_the_second_time(service: RevocationService)
         service.delete("ws-a", entry.revocation_id)
 
 
-def test_an_expired_entry_cannot_be_deleted_it_is_gone(service: RevocationService, wall: WallClock) -> None:
+def test_an_expired_entry_cannot_be_deleted_it_is_gone(service: RevocationService, wall: ManualClock) -> None:
     entry = service.revoke("ws-a", JTI, "token-1").revocation
-    wall.seconds += COVERED_MS / 1000
+    wall.now += COVERED_MS / 1000
     with pytest.raises(RevocationNotFound):
         service.delete("ws-a", entry.revocation_id)
 
