@@ -10,7 +10,14 @@ import pytest
 
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.dialects import fastpix, livepeer, neutral
-from signing_keys_local.examples import EXAMPLE_KEY_ID, EXAMPLE_MEDIA_ID, EXAMPLE_WORKSPACE, example_events
+from signing_keys.models import Scope
+from signing_keys_local.examples import (
+    EXAMPLE_KEY_ID,
+    EXAMPLE_MEDIA_ID,
+    EXAMPLE_TOKEN_ID,
+    EXAMPLE_WORKSPACE,
+    example_events,
+)
 from tests.support import LocalFunctions
 
 EVENTS = example_events()
@@ -26,7 +33,9 @@ def test_management_authorizer_allows_the_example_credential(functions: LocalFun
     policy = functions.invoke("ManagementAuthorizerFunction", EVENTS["authorize_management"])
     # Then it allows, naming the credential's workspace in the context the handlers read
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-    assert ManagementContext.decode(policy["context"]) == ManagementContext(EXAMPLE_WORKSPACE)
+    assert ManagementContext.decode(policy["context"]) == ManagementContext(
+        EXAMPLE_WORKSPACE, EXAMPLE_TOKEN_ID, Scope.WRITE
+    )
 
 
 def test_create_key_answers_201_with_a_private_key(functions: LocalFunctions) -> None:
