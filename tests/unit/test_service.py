@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.errors import KeyLimitReached, KeyNotFound
-from signing_keys.models import Actor, Algorithm
+from signing_keys.errors import KeyLimitReached, KeyNotFound, ReadOnlyCredential
+from signing_keys.models import Actor, Algorithm, Scope
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore
 
@@ -102,3 +102,22 @@ def test_pages_count_from_one(store: KeyStore, total: int, page: int, expected: 
     result = roomy.page_of_keys("ws-a", page_size=2, page=page)
     assert (len(result.keys), result.page_count) == expected
     assert (result.total, result.page) == (total, page)
+
+
+READER = Actor("ws-a", "tok-reader", Scope.READ, source_ip="203.0.113.9", request_id="req-1")
+
+
+@pytest.mark.parametrize("change", ["create", "update", "delete"])
+def test_a_read_only_caller_changes_nothing_even_past_the_routes_guard(
+    service: KeyService, calls: Counter[str], change: str
+) -> None:
+    # Given a read-scoped caller reaching the service directly (as through a route the table marked as reading)
+    operations = {
+        "create": lambda: service.create_key(READER, default_algorithm=Algorithm.ES256),
+        "update": lambda: service.update_key(READER, MISSING_OF_OUR_SHAPE, name="x", disabled=None),
+        "delete": lambda: service.delete_key(READER, MISSING_OF_OUR_SHAPE),
+    }
+    # When it asks for a change / Then it is refused before any DynamoDB call
+    with pytest.raises(ReadOnlyCredential):
+        operations[change]()
+    assert calls == Counter()

@@ -35,6 +35,8 @@ from signing_keys.models import Credential, Scope, iso8601, utc_now
 from signing_keys.patterns import is_workspace_id
 from signing_keys.store import KeyStore
 
+# The local runner's embedded DynamoDB holds its table in this region (moto keeps one set of tables per region).
+LOCAL_REGION = "us-east-1"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 _AUDIT_TARGETS = ("keyId", "revocationId", "credentialTokenId")
@@ -167,6 +169,21 @@ def _print_audit(args: argparse.Namespace, log: AuditLog) -> None:
         print(f"more: --cursor {page.next_cursor}", file=sys.stderr)
 
 
+def _dynamodb(endpoint_url: str | None, region: str | None) -> Any:
+    if endpoint_url is None:
+        return boto3.client("dynamodb", region_name=region)
+    # A local DynamoDB (the runner's, DynamoDB Local) checks no signature, but boto3 still signs: without AWS
+    # credentials configured, any will do. The runner's table is in LOCAL_REGION unless --region says otherwise.
+    session = boto3.Session(region_name=region or LOCAL_REGION)
+    if session.get_credentials() is None:
+        session = boto3.Session(
+            region_name=region or LOCAL_REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
+    return session.client("dynamodb", endpoint_url=endpoint_url)
+
+
 def run(args: argparse.Namespace, store: KeyStore) -> None:
     credentials = CredentialService(store, args.audit_retention_days)
     if args.command == "create-credential":
@@ -189,9 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.table:
         print("error: --table is required (or set TABLE_NAME)", file=sys.stderr)
         return EXIT_USAGE
-    client: Any = boto3.client("dynamodb", endpoint_url=args.endpoint_url, region_name=args.region)
     try:
-        run(args, KeyStore(client, args.table))
+        run(args, KeyStore(_dynamodb(args.endpoint_url, args.region), args.table))
     except CredentialNotFound as error:
         print(f"error: {error.detail} (workspace {args.workspace}, token id {args.token_id})", file=sys.stderr)
         return EXIT_FAILED
