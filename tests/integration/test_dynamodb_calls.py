@@ -12,11 +12,12 @@ EXPECTED = {
     "CreateKeyFunction": {"TransactWriteItems": 1},
     "ListKeysFunction": {"Query": 1},
     "GetKeyFunction": {"GetItem": 1},
-    "UpdateKeyFunction": {"UpdateItem": 1},
+    "UpdateKeyFunction": {"TransactWriteItems": 1},  # the key and its audit entry
     "DeleteKeyFunction": {"TransactWriteItems": 1},
     "PlaybackAuthorizerFunction": {"GetItem": 1},
     "PlaybackFunction": {},
     "JwksFunction": {"Query": 1},
+    "ListAuditEventsFunction": {"Query": 1},
     "MethodNotAllowedFunction": {},
 }
 

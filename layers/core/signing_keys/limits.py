@@ -10,3 +10,7 @@ from __future__ import annotations
 MAX_PUBLIC_KEY_CHARS = 4096
 MAX_NAME_CHARS = 256
 MAX_PROJECT_ID_CHARS = 128
+# Paged listings (audit events): entries per page, and a cursor's length (ours are 64 characters).
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+MAX_CURSOR_CHARS = 128

@@ -76,6 +76,7 @@ class Route:
 _FASTPIX = ("Signing Keys",)
 _LIVEPEER = ("accessControl",)
 _VERIFICATION = ("verification",)
+_AUDIT = ("audit",)
 _FASTPIX_KEYS = "/iam/signing-keys"
 _FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
 _LIVEPEER_KEYS = "/access-control/signing-key"
@@ -111,6 +112,8 @@ ROUTES: tuple[Route, ...] = (
           writes=False),
     Route("GET", "/workspaces/{workspaceId}/jwks.json", "JwksFunction", Dialect.NEUTRAL, Auth.NONE,
           "getWorkspaceJwks", _VERIFICATION, "The workspace's enabled public keys as a JWK Set", writes=False),
+    Route("GET", "/audit-events", "ListAuditEventsFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "listAuditEvents",
+          _AUDIT, "The workspace's audit trail, newest first, a page at a time", writes=False),
 )  # fmt: skip
 
 
@@ -128,6 +131,11 @@ def allowed_methods(resource: str) -> tuple[str, ...]:
 def dialect_of(resource: str) -> Dialect:
     """The dialect of a resource (a path in template syntax, as API Gateway's `resource`); NEUTRAL if unknown."""
     return next((route.dialect for route in ROUTES if route.path == resource), Dialect.NEUTRAL)
+
+
+def route_for(resource: str, method: str) -> Route | None:
+    """The route API Gateway invoked: the event's `resource` (template syntax) and `httpMethod`."""
+    return next((route for route in ROUTES if route.path == resource and route.method == method), None)
 
 
 def by_operation_id(operation_id: str) -> Route:

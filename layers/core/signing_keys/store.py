@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import random
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +19,26 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from signing_keys.budget import InvocationBudget, invocation_budget
-from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound, ServiceUnavailable
-from signing_keys.models import Algorithm, SigningKey, from_iso8601, iso8601
+from signing_keys.errors import (
+    CredentialNotFound,
+    FieldError,
+    InvalidInput,
+    KeyLimitReached,
+    KeyNotFound,
+    ServiceUnavailable,
+)
+from signing_keys.models import (
+    Algorithm,
+    AuditAction,
+    AuditEntry,
+    AuditPage,
+    Credential,
+    Scope,
+    SigningKey,
+    from_iso8601,
+    iso8601,
+    to_millis,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -53,11 +73,10 @@ _CLIENT_CONFIG = Config(
 _ATTEMPT_WORST_CASE_SECONDS = _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
 
 
-@dataclass(frozen=True, slots=True)
-class Credential:
-    token_id: str
-    workspace_id: str
-    disabled: bool
+# An audit entry's sort key: creation time in epoch ms, zero-padded so that text order is time order, then its id.
+_AUDIT_SORT_KEY = re.compile(r"[0-9]{15}#[0-9a-f]{32}")
+# A rotated-out secret's item stays listed this long after it stopped working, then the table's TTL removes it.
+_RETIRED_SECRET_LISTED_SECONDS = 86_400
 
 
 def secret_hash(secret: str) -> str:
@@ -106,6 +125,100 @@ def _key_from_item(item: Item) -> SigningKey:
     )
 
 
+def _credential_pk(secret_digest: str) -> Item:
+    return {"PK": {"S": f"CRED#{secret_digest}"}, "SK": {"S": "CRED"}}
+
+
+def _credential_item(secret_digest: str, credential: Credential) -> Item:
+    created = iso8601(credential.created_at)
+    return {
+        **_credential_pk(secret_digest),
+        "tokenId": {"S": credential.token_id},
+        "workspaceId": {"S": credential.workspace_id},
+        "scope": {"S": credential.scope.value},
+        "createdAt": {"S": created},
+        "disabled": {"BOOL": credential.disabled},
+        "GSI1PK": {"S": f"CREDS#{credential.workspace_id}"},
+        "GSI1SK": {"S": f"{credential.token_id}#{created}"},
+    }
+
+
+def _credential_from_item(item: Item) -> Credential:
+    disable_at = item.get("disableAt")
+    return Credential(
+        token_id=item["tokenId"]["S"],
+        workspace_id=item["workspaceId"]["S"],
+        # Items written before scopes existed have none: they could always write.
+        scope=Scope(item.get("scope", {}).get("S", Scope.WRITE.value)),
+        created_at=from_iso8601(item["createdAt"]["S"]),
+        disabled=item.get("disabled", {}).get("BOOL", False),
+        disable_at=_from_millis(int(disable_at["N"])) if disable_at else None,
+    )
+
+
+def _from_millis(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+def _audit_item(entry: AuditEntry) -> Item:
+    created_ms = to_millis(entry.created_at)
+    item: Item = {
+        "PK": {"S": f"AUDIT#{entry.workspace_id}"},
+        "SK": {"S": f"{created_ms:015d}#{entry.event_id}"},
+        "workspaceId": {"S": entry.workspace_id},
+        "action": {"S": entry.action.value},
+        "createdAt": {"N": str(created_ms)},
+        "tokenId": {"S": entry.token_id},
+        "requestId": {"S": entry.request_id},
+        "ttl": {"N": str(int(entry.expires_at.timestamp()))},
+    }
+    optional = {
+        "sourceIp": entry.source_ip,
+        "keyId": entry.key_id,
+        "revocationId": entry.revocation_id,
+        "credentialTokenId": entry.credential_token_id,
+    }
+    item.update({name: {"S": value} for name, value in optional.items() if value is not None})
+    return item
+
+
+def _audit_from_item(item: Item) -> AuditEntry:
+    def text(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    return AuditEntry(
+        event_id=item["SK"]["S"].partition("#")[2],
+        workspace_id=item["workspaceId"]["S"],
+        action=AuditAction(item["action"]["S"]),
+        created_at=_from_millis(int(item["createdAt"]["N"])),
+        expires_at=datetime.fromtimestamp(int(item["ttl"]["N"]), UTC),
+        token_id=item["tokenId"]["S"],
+        source_ip=text("sourceIp"),
+        request_id=item["requestId"]["S"],
+        key_id=text("keyId"),
+        revocation_id=text("revocationId"),
+        credential_token_id=text("credentialTokenId"),
+    )
+
+
+def _audit_cursor(last_evaluated_key: Item | None) -> str | None:
+    """Only the sort key travels: the partition is rebuilt from the caller's workspace, so a cursor can never
+    reach another workspace's entries."""
+    if not last_evaluated_key:
+        return None
+    return base64.urlsafe_b64encode(last_evaluated_key["SK"]["S"].encode("ascii")).decode("ascii").rstrip("=")
+
+
+def _audit_start_key(workspace_id: str, cursor: str) -> Item:
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        sort_key = ""
+    if not _AUDIT_SORT_KEY.fullmatch(sort_key):
+        raise InvalidInput([FieldError("cursor", "is not a cursor this listing returned")])
+    return {"PK": {"S": f"AUDIT#{workspace_id}"}, "SK": {"S": sort_key}}
+
+
 def _cancellation_codes(error: ClientError) -> list[str]:
     return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
 
@@ -152,11 +265,13 @@ class KeyStore:
         """One client per container; endpoint overrides come from AWS_ENDPOINT_URL(_DYNAMODB)."""
         return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table_name)
 
-    def _transact(self, items: list[Item]) -> list[str] | None:
-        """Run a transaction; None on success, else the cancellation codes of a condition failure.
+    def _transact(self, items: list[Item], audit: AuditEntry) -> list[str] | None:
+        """Run a change and its audit entry as one transaction, so that neither exists without the other; None on
+        success, else the cancellation codes of a condition failure (the entry is last: it has no condition).
 
         Conflicts with concurrent transactions are retried a bounded number of times with jitter.
         """
+        items = [*items, {"Put": {"TableName": self._table, "Item": _audit_item(audit)}}]
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 with _unavailable_on_transient_errors():
@@ -178,7 +293,7 @@ class KeyStore:
                 return None
         raise ServiceUnavailable()
 
-    def add_key(self, key: SigningKey, key_limit: int) -> None:
+    def add_key(self, key: SigningKey, key_limit: int, audit: AuditEntry) -> None:
         codes = self._transact(
             [
                 {
@@ -201,7 +316,8 @@ class KeyStore:
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
-            ]
+            ],
+            audit,
         )
         if codes is None:
             return
@@ -232,7 +348,9 @@ class KeyStore:
                 return keys
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
+    def update_key(
+        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None, audit: AuditEntry
+    ) -> None:
         assignments: list[str] = []
         values: Item = {":ws": {"S": workspace_id}}
         names: dict[str, str] = {}
@@ -243,7 +361,7 @@ class KeyStore:
         if disabled is not None:
             assignments.append("disabled = :disabled")
             values[":disabled"] = {"BOOL": disabled}
-        request: dict[str, Any] = {
+        update: dict[str, Any] = {
             "TableName": self._table,
             "Key": _key_pk(key_id),
             "UpdateExpression": "SET " + ", ".join(assignments),
@@ -251,16 +369,11 @@ class KeyStore:
             "ExpressionAttributeValues": values,
         }
         if names:
-            request["ExpressionAttributeNames"] = names
-        try:
-            with _unavailable_on_transient_errors():
-                self._client.update_item(**request)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise KeyNotFound() from None
-            raise
+            update["ExpressionAttributeNames"] = names
+        if self._transact([{"Update": update}], audit) is not None:
+            raise KeyNotFound()
 
-    def delete_key(self, workspace_id: str, key_id: str) -> None:
+    def delete_key(self, workspace_id: str, key_id: str, audit: AuditEntry) -> None:
         codes = self._transact(
             [
                 {
@@ -280,7 +393,8 @@ class KeyStore:
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
-            ]
+            ],
+            audit,
         )
         if codes is not None:
             raise KeyNotFound()
@@ -300,31 +414,133 @@ class KeyStore:
                 },
             )
 
+    # -- credentials ----------------------------------------------------------------------------------------
     def get_credential(self, secret_digest: str) -> Credential | None:
         with _unavailable_on_transient_errors():
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": f"CRED#{secret_digest}"}, "SK": {"S": "CRED"}},
-            )
+            response = self._client.get_item(TableName=self._table, Key=_credential_pk(secret_digest))
         item = response.get("Item")
-        if not item:
-            return None
-        return Credential(
-            token_id=item["tokenId"]["S"],
-            workspace_id=item["workspaceId"]["S"],
-            disabled=item.get("disabled", {}).get("BOOL", False),
-        )
+        return _credential_from_item(item) if item else None
 
-    def put_credential(self, secret_digest: str, credential: Credential, created_at: datetime) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "PK": {"S": f"CRED#{secret_digest}"},
-                "SK": {"S": "CRED"},
-                "tokenId": {"S": credential.token_id},
-                "workspaceId": {"S": credential.workspace_id},
-                "createdAt": {"S": iso8601(created_at)},
-                "disabled": {"BOOL": credential.disabled},
-            },
-            ConditionExpression="attribute_not_exists(PK)",
+    def add_credential(self, secret_digest: str, credential: Credential, audit: AuditEntry) -> bool:
+        """Store a new secret; False (and nothing written) when a credential with that secret exists."""
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _credential_item(secret_digest, credential),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        return self._transact([put], audit) is None
+
+    def _credential_items(self, workspace_id: str, token_id: str | None = None) -> list[Item]:
+        """A workspace's credential items (every secret of every token id, or of one), by token id then age."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"CREDS#{workspace_id}"}},
+        }
+        if token_id is not None:
+            request["KeyConditionExpression"] += " AND begins_with(GSI1SK, :token)"
+            request["ExpressionAttributeValues"][":token"] = {"S": f"{token_id}#"}
+        items: list[Item] = []
+        while True:
+            with _unavailable_on_transient_errors():
+                response = self._client.query(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # begins_with("a#") also matches token id "a#b": keep exact matches only.
+        return [item for item in items if token_id is None or item["tokenId"]["S"] == token_id]
+
+    def list_credentials(self, workspace_id: str) -> list[Credential]:
+        return [_credential_from_item(item) for item in self._credential_items(workspace_id)]
+
+    def _existing_credential_items(self, workspace_id: str, token_id: str) -> list[Item]:
+        items = self._credential_items(workspace_id, token_id)
+        if not items:
+            raise CredentialNotFound()
+        return items
+
+    def set_credential_disabled(self, workspace_id: str, token_id: str, disabled: bool, audit: AuditEntry) -> None:
+        """The operator's switch, on every secret of the token id at once (a secret retired by rotation stays so)."""
+        updates = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"PK": item["PK"], "SK": item["SK"]},
+                    "UpdateExpression": "SET disabled = :disabled",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": {":disabled": {"BOOL": disabled}},
+                }
+            }
+            for item in self._existing_credential_items(workspace_id, token_id)
+        ]
+        if self._transact(updates, audit) is not None:
+            raise CredentialNotFound()
+
+    def rotate_credential(
+        self, workspace_id: str, token_id: str, secret_digest: str, retire_at: datetime, audit: AuditEntry
+    ) -> Credential:
+        """A new secret for the token id (same scope and switch, created at the audit entry's time), and every
+        current secret retired at `retire_at`, in one transaction. A retired secret's item is removed by the
+        table's TTL a day later."""
+        items = self._existing_credential_items(workspace_id, token_id)
+        current = [_credential_from_item(item) for item in items]
+        newest = max(current, key=lambda credential: credential.created_at)
+        replacement = Credential(
+            token_id=token_id,
+            workspace_id=workspace_id,
+            scope=newest.scope,
+            created_at=audit.created_at,
+            disabled=newest.disabled,
+        )
+        retire_ms = to_millis(retire_at)
+        retirements = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"PK": item["PK"], "SK": item["SK"]},
+                    "UpdateExpression": "SET disableAt = :at, #ttl = :ttl",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": {"#ttl": "ttl"},
+                    "ExpressionAttributeValues": {
+                        ":at": {"N": str(retire_ms)},
+                        ":ttl": {"N": str(retire_ms // 1000 + _RETIRED_SECRET_LISTED_SECONDS)},
+                    },
+                }
+            }
+            for item, credential in zip(items, current, strict=True)
+            # A secret already retiring sooner keeps its earlier end.
+            if credential.disable_at is None or credential.disable_at > retire_at
+        ]
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _credential_item(secret_digest, replacement),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        if self._transact([put, *retirements], audit) is not None:
+            raise CredentialNotFound()
+        return replacement
+
+    # -- audit trail ----------------------------------------------------------------------------------------
+    def list_audit(self, workspace_id: str, *, limit: int, cursor: str | None) -> AuditPage:
+        """A page of the workspace's audit entries, newest first: one Query of its partition."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{workspace_id}"}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            request["ExclusiveStartKey"] = _audit_start_key(workspace_id, cursor)
+        with _unavailable_on_transient_errors():
+            response = self._client.query(**request)
+        return AuditPage(
+            entries=[_audit_from_item(item) for item in response.get("Items", [])],
+            next_cursor=_audit_cursor(response.get("LastEvaluatedKey")),
         )

@@ -10,10 +10,11 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.authorizer_context import PlaybackContext
-from signing_keys.dialects import WireModel, model_response, omitted_when_unset
+from signing_keys.dialects import WireModel, body_of, json_response, model_response, omitted_when_unset
 from signing_keys.dialects.fastpix import FastPixErrorDetail, error_detail
 from signing_keys.dialects.livepeer import error_messages
 from signing_keys.errors import FieldError
+from signing_keys.models import AuditAction, AuditEntry, AuditPage, to_millis
 
 
 class UnionError(WireModel):
@@ -56,6 +57,29 @@ class JwkSet(WireModel):
     keys: list[Jwk]
 
 
+class AuditEvent(WireModel):
+    """One change: who (credential token id, source IP, request id), what (action and the id it acted on),
+    when. Never key material, secrets or tokens."""
+
+    id: str
+    createdAt: int = Field(description="epoch milliseconds")
+    action: AuditAction
+    workspaceId: str
+    tokenId: str = Field(description="the credential that made the change; `operator` for the admin tooling")
+    keyId: str | SkipJsonSchema[None] = omitted_when_unset()
+    revocationId: str | SkipJsonSchema[None] = omitted_when_unset()
+    credentialTokenId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="the credential a credential.* action changed"
+    )
+    sourceIp: str | SkipJsonSchema[None] = omitted_when_unset(description="absent for the admin tooling")
+    requestId: str
+
+
+class AuditEventPage(WireModel):
+    auditEvents: list[AuditEvent] = Field(description="newest first")
+    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
 def error(status: int, message: str, fields: list[FieldError]) -> UnionError:
     detail = error_detail(status, message, fields)
     return UnionError(success=False, error=detail, errors=error_messages(message, fields))
@@ -76,3 +100,24 @@ def playback_grant(verified: PlaybackContext) -> Response[Any]:
 
 def jwk_set(jwks: dict[str, Any], max_age_seconds: int) -> Response[Any]:
     return model_response(200, JwkSet.model_validate(jwks), {"Cache-Control": f"public, max-age={max_age_seconds}"})
+
+
+def audit_event(entry: AuditEntry) -> AuditEvent:
+    return AuditEvent(
+        id=entry.event_id,
+        createdAt=to_millis(entry.created_at),
+        action=entry.action,
+        workspaceId=entry.workspace_id,
+        tokenId=entry.token_id,
+        keyId=entry.key_id,
+        revocationId=entry.revocation_id,
+        credentialTokenId=entry.credential_token_id,
+        sourceIp=entry.source_ip,
+        requestId=entry.request_id,
+    )
+
+
+def audit_page(page: AuditPage) -> Response[Any]:
+    body = body_of(AuditEventPage(auditEvents=[audit_event(e) for e in page.entries], nextCursor=page.next_cursor))
+    body["nextCursor"] = page.next_cursor  # null on the last page, where unset fields are otherwise left out
+    return json_response(200, body)
