@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import time
+import uuid
 from typing import Any
 
 import boto3
@@ -20,6 +21,24 @@ from signing_keys_local.examples import authorized, request
 from signing_keys_local.stack import Stack
 
 Row = tuple[str, str, float | None, str]
+
+
+def _bare_audit_put(table: str, workspace: str) -> Any:
+    """An audit entry's Put as the store writes one (every change carries one in its transaction)."""
+    now_ms = int(time.time() * 1000)
+    item = {
+        "PK": {"S": f"AUDIT#{workspace}"},
+        "SK": {"S": f"{now_ms:015d}#{uuid.uuid4().hex}"},
+        "workspaceId": {"S": workspace},
+        "action": {"S": "key.update"},
+        "createdAt": {"N": str(now_ms)},
+        "tokenId": {"S": "bench"},
+        "requestId": {"S": str(uuid.uuid4())},
+        "sourceIp": {"S": "203.0.113.10"},
+        "keyId": {"S": str(uuid.uuid4())},
+        "ttl": {"N": str(now_ms // 1000 + 90 * 86_400)},
+    }
+    return {"Put": {"TableName": table, "Item": item}}
 
 
 def _bare_resolver(table: str) -> tuple[APIGatewayRestResolver, Any]:
@@ -43,13 +62,14 @@ def _bare_resolver(table: str) -> tuple[APIGatewayRestResolver, Any]:
 
     @app.patch("/floor/<key_id>")
     def floor_update(key_id: str) -> dict[str, Any]:
-        client.update_item(
-            TableName=table,
-            Key={"PK": {"S": f"KEY#{key_id}"}, "SK": {"S": "KEY"}},
-            UpdateExpression="SET #n = :n",
-            ExpressionAttributeNames={"#n": "name"},
-            ExpressionAttributeValues={":n": {"S": "x"}},
-        )
+        update: Any = {
+            "TableName": table,
+            "Key": {"PK": {"S": f"KEY#{key_id}"}, "SK": {"S": "KEY"}},
+            "UpdateExpression": "SET #n = :n",
+            "ExpressionAttributeNames": {"#n": "name"},
+            "ExpressionAttributeValues": {":n": {"S": "x"}},
+        }
+        client.transact_write_items(TransactItems=[{"Update": update}, _bare_audit_put(table, "bench")])
         return {}
 
     return app, LambdaContext("floor")
@@ -94,7 +114,7 @@ def create(stack: Stack, rounds: int) -> list[Row]:
 
 
 def _bare_transaction_seconds(rounds: int) -> float:
-    """The create transaction's own cost on this DynamoDB, issued bare (counter update + put)."""
+    """The create transaction's own cost on this DynamoDB, issued bare (counter update + put + audit entry)."""
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
     seconds = []
@@ -117,6 +137,7 @@ def _bare_transaction_seconds(rounds: int) -> float:
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
+                _bare_audit_put(table, f"bare-{index}"),
             ]
         )
         seconds.append(time.perf_counter() - started)
@@ -224,6 +245,7 @@ def _delete(stack: Stack, rounds: int, context: Any) -> Row:
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
+                _bare_audit_put(stack.table_name, workspace),
             ]
         )
         bare.append(time.perf_counter() - started)

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 
 from signing_keys.credentials import CredentialService, IssuedCredential
+from signing_keys.models import Scope
 from signing_keys.store import KeyStore
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.functions import FunctionHost
@@ -41,8 +42,17 @@ class LocalFunctions:
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb")
 
-    def credential(self, workspace: str = "ws-a") -> IssuedCredential:
-        return CredentialService(KeyStore(self.dynamodb, self.table_name)).issue(workspace)
+    def credential(self, workspace: str = "ws-a", scope: Scope = Scope.WRITE) -> IssuedCredential:
+        issued = CredentialService(KeyStore(self.dynamodb, self.table_name)).issue(workspace, scope=scope)
+        assert issued is not None
+        return issued
+
+    def audit_items(self, workspace: str) -> list[dict[str, Any]]:
+        """The workspace's audit entries as stored, oldest first."""
+        return sorted(
+            (item for item in self.table_items() if item["PK"]["S"] == f"AUDIT#{workspace}"),
+            key=lambda item: item["SK"]["S"],
+        )
 
     def context(self, function_id: str) -> LambdaContext:
         """A fresh invocation's context: its clock starts now, with the function's Timeout."""

@@ -19,7 +19,7 @@ app = rest_resolver()
 @operation(app, "create_signing_key", response=fastpix.FastPixCreateKeyResponse)
 def create_fastpix_key(body: Annotated[fastpix.FastPixCreateKeyRequest | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
-        caller(app).workspace_id,
+        caller(app),
         default_algorithm=Algorithm.RS256,
         public_key=body.publicKey if body else None,
     )
@@ -29,7 +29,7 @@ def create_fastpix_key(body: Annotated[fastpix.FastPixCreateKeyRequest | None, B
 @operation(app, "createSigningKey", response=livepeer.LivepeerCreatedSigningKey)
 def create_livepeer_key(body: Annotated[livepeer.LivepeerCreateKeyRequest | None, Body()] = None) -> Response[Any]:
     created = service.create_key(
-        caller(app).workspace_id,
+        caller(app),
         default_algorithm=Algorithm.ES256,
         name=body.name if body else None,
         project_id=body.projectId if body else None,

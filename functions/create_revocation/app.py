@@ -18,7 +18,7 @@ app = rest_resolver()
 @operation(app, "createRevocation", response=neutral.RevocationEntry)
 def create_revocation(body: Annotated[neutral.RevocationRequest, Body()]) -> Response[Any]:
     revocation_type, value = body.revoked()
-    revoked = service.revoke(caller(app).workspace_id, revocation_type, value, reason=body.reason)
+    revoked = service.revoke(caller(app), revocation_type, value, reason=body.reason)
     return neutral.revocation(revoked.revocation, created=revoked.created)
 
 

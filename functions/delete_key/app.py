@@ -16,13 +16,13 @@ app = rest_resolver()
 
 @operation(app, "delete_signing_key", response=fastpix.FastPixDeleteKeyResponse)
 def delete_fastpix_key(signingKeyId: str) -> Response[Any]:  # noqa: N803
-    service.delete_key(caller(app).workspace_id, signingKeyId)
+    service.delete_key(caller(app), signingKeyId)
     return fastpix.deleted()
 
 
 @operation(app, "deleteSigningKey")
 def delete_livepeer_key(keyId: str) -> Response[Any]:  # noqa: N803
-    service.delete_key(caller(app).workspace_id, keyId)
+    service.delete_key(caller(app), keyId)
     return no_content()
 
 

@@ -19,7 +19,7 @@ app = rest_resolver()
 
 @operation(app, "deleteRevocation")
 def delete_revocation(revocationId: str) -> Response[Any]:  # noqa: N803
-    service.delete(caller(app).workspace_id, revocationId)
+    service.delete(caller(app), revocationId)
     return no_content()
 
 

@@ -24,7 +24,7 @@ def update_livepeer_key(
     if not body.model_fields_set:
         raise InvalidInput([FieldError("body", "give at least one of name, disabled")])
     service.update_key(
-        caller(app).workspace_id,
+        caller(app),
         keyId,
         name=body.name if "name" in body.model_fields_set else None,
         disabled=body.disabled if "disabled" in body.model_fields_set else None,

@@ -112,26 +112,21 @@ def _table_name(template: Template) -> str:
 
 
 def seed_credential(template: Template, credential: SeededCredential) -> None:
-    from botocore.exceptions import ClientError
-
     from signing_keys.credentials import CredentialService
     from signing_keys.store import KeyStore, secret_hash
 
     store = KeyStore.connect(_table_name(template))
-    try:
-        CredentialService(store).issue(credential.workspace_id, credential.token_id, credential.secret)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        existing = store.get_credential(secret_hash(credential.secret))
-        if existing is None or (existing.workspace_id, existing.token_id) != (
-            credential.workspace_id,
-            credential.token_id,
-        ):
-            raise RunnerError(
-                f"a credential with that secret already exists for another token id or workspace "
-                f"(token id {credential.token_id})"
-            ) from None
+    if CredentialService(store).issue(credential.workspace_id, credential.token_id, credential.secret) is not None:
+        return
+    existing = store.get_credential(secret_hash(credential.secret))
+    if existing is None or (existing.workspace_id, existing.token_id) != (
+        credential.workspace_id,
+        credential.token_id,
+    ):
+        raise RunnerError(
+            f"a credential with that secret already exists for another token id or workspace "
+            f"(token id {credential.token_id})"
+        )
 
 
 def _load(path: Path, overrides: Sequence[str]) -> tuple[Template, FunctionHost]:
@@ -267,7 +262,7 @@ def seed_examples(template: Template) -> None:
     revocation."""
     from signing_keys.config import Settings
     from signing_keys.errors import InvalidInput
-    from signing_keys.models import Algorithm, RevocationType
+    from signing_keys.models import Actor, Algorithm, RevocationType
     from signing_keys.revocations import RevocationService
     from signing_keys.service import KeyService
     from signing_keys_local import examples
@@ -275,17 +270,17 @@ def seed_examples(template: Template) -> None:
     seed_credential(
         template, SeededCredential(examples.EXAMPLE_WORKSPACE, examples.EXAMPLE_TOKEN_ID, examples.EXAMPLE_SECRET)
     )
-    service = KeyService.from_settings(Settings(table_name=_table_name(template)))
+    settings = Settings(table_name=_table_name(template))
+    operator = Actor.operator(examples.EXAMPLE_WORKSPACE)
     with contextlib.suppress(InvalidInput):  # already there from an earlier run
-        service.create_key(
-            examples.EXAMPLE_WORKSPACE,
+        KeyService.from_settings(settings).create_key(
+            operator,
             default_algorithm=Algorithm.ES256,
             name="example key",
             public_key=examples.EXAMPLE_PUBLIC_KEY_PEM,
         )
     # Idempotent: an active revocation of the same jti is kept as it is.
-    revocations = RevocationService.from_settings(Settings(table_name=_table_name(template)))
-    revocations.revoke(examples.EXAMPLE_WORKSPACE, RevocationType.JTI, examples.EXAMPLE_REVOKED_JTI)
+    RevocationService.from_settings(settings).revoke(operator, RevocationType.JTI, examples.EXAMPLE_REVOKED_JTI)
 
 
 def invoke(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from signing_keys.authorizer_context import ManagementContext
 from signing_keys.key_ids import key_id_for_pem, revocation_id_for
+from signing_keys.models import Scope
 from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
 
 EXAMPLE_WORKSPACE = "ws-example"
@@ -92,9 +94,15 @@ def request(
     )
 
 
-def authorized(http: HttpRequest, workspace: str = EXAMPLE_WORKSPACE) -> dict[str, Any]:
+def authorized(
+    http: HttpRequest,
+    workspace: str = EXAMPLE_WORKSPACE,
+    token_id: str = EXAMPLE_TOKEN_ID,
+    scope: Scope = Scope.WRITE,
+) -> dict[str, Any]:
     """The proxy event API Gateway sends after the management authorizer allowed `http`."""
-    return proxy_event(http, {"principalId": workspace, "workspaceId": workspace, "integrationLatency": 0})
+    granted = ManagementContext(workspace, token_id, scope).encode()
+    return proxy_event(http, {"principalId": workspace, **granted, "integrationLatency": 0})
 
 
 def example_events() -> dict[str, dict[str, Any]]:
@@ -163,6 +171,9 @@ def example_events() -> dict[str, dict[str, Any]]:
             )
         ),
         "method_not_allowed": proxy_event(request("PUT", "/iam/signing-keys", "/iam/signing-keys")),
+        "list_audit_events": authorized(
+            request("GET", "/audit-events", "/audit-events", query={"limit": ["20"]}, authorization=auth)
+        ),
         "delete_key": authorized(
             request(
                 "DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key, authorization=auth

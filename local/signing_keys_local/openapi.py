@@ -31,6 +31,7 @@ TAGS = [
     {"name": "Signing Keys", "description": "FastPix dialect: /iam/signing-keys, RSA-2048, HTTP Basic"},
     {"name": "accessControl", "description": "Livepeer dialect: /access-control/signing-key, P-256, Bearer"},
     {"name": "verification", "description": "Playback token verification and the public JWK Set"},
+    {"name": "audit", "description": "Who changed what in the workspace, and from where"},
     {"name": "revocations", "description": "Revoke one token (jti), one viewer, or every token issued before a moment"},
 ]
 # Where a created thing's id is in each dialect's create response (a key; in the neutral dialect, a revocation).

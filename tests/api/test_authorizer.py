@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from signing_keys import routes
+from signing_keys.models import Scope
 from signing_keys_local.events import authorizer_event
 from signing_keys_local.examples import request
 from tests.support import LocalApi, basic, bearer
@@ -31,12 +32,22 @@ def test_basic_credential_resolves_the_workspace(api: LocalApi) -> None:
     credential = api.credential("ws-a")
     policy = authorize(api, basic(credential))
     assert policy["principalId"] == "ws-a"
-    assert policy["context"] == {"workspaceId": "ws-a"}
+    assert policy["context"] == {"workspaceId": "ws-a", "tokenId": credential.token_id, "scope": "write"}
 
 
 def test_bearer_secret_resolves_the_workspace(api: LocalApi) -> None:
-    policy = authorize(api, bearer(api.credential("ws-b")))
-    assert policy["context"] == {"workspaceId": "ws-b"}
+    credential = api.credential("ws-b")
+    policy = authorize(api, bearer(credential))
+    assert policy["context"] == {"workspaceId": "ws-b", "tokenId": credential.token_id, "scope": "write"}
+
+
+def test_a_read_credential_is_resolved_with_its_scope(api: LocalApi) -> None:
+    # Given a read-scoped credential
+    credential = api.credential("ws-a", Scope.READ)
+    # When the authorizer resolves it
+    policy = authorize(api, basic(credential))
+    # Then the handlers are told its token id and scope (the routes that write refuse it, in their dialect)
+    assert policy["context"] == {"workspaceId": "ws-a", "tokenId": credential.token_id, "scope": "read"}
 
 
 def test_policy_covers_every_management_route_and_nothing_else(api: LocalApi) -> None:

@@ -96,7 +96,7 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
     ),
     "list": ("Query", lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"]))),
     "update": (
-        "UpdateItem",
+        "TransactWriteItems",
         lambda api, s: api.request(
             "PATCH",
             f"/access-control/signing-key/{s['key']['id']}",
@@ -105,6 +105,10 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         ),
     ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
+    "audit events": (
+        "Query",
+        lambda api, s: api.request("GET", "/audit-events", authorization=bearer(s["credential"])),
+    ),
     "create revocation": (
         "TransactWriteItems",
         lambda api, s: api.request(
@@ -155,10 +159,12 @@ def test_fault_is_a_503_with_retry_after(
 ) -> None:
     # Given DynamoDB failing at this call site
     operation, call = CALL_SITES[site]
+    audit_entries = api.audit_items("ws-a")
     injector.operation, injector.fault = operation, fault
     # When the route runs (the management authorizer's own read is left alone: it is cached or separate)
     reply = call(api, seeded)
-    # Then the caller is told to retry, in the dialect's shape, and nothing was half-written
+    # Then the caller is told to retry, in the dialect's shape, and nothing was half-written: no change, and so
+    # no audit entry either
     injector.operation = None
     assert injector.injected >= 1
     assert reply.status == 503, reply.body
@@ -170,6 +176,7 @@ def test_fault_is_a_503_with_retry_after(
         assert (body["success"], body["error"]["code"]) == (False, 503)
     assert api.key_count("ws-a") == len(api.key_items("ws-a")) == 1
     assert api.revocation_items() == []
+    assert api.audit_items("ws-a") == audit_entries
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])

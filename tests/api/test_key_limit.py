@@ -120,7 +120,7 @@ def conflicts() -> Iterator[dict[str, int]]:
 
 def test_a_transient_conflict_is_retried_and_succeeds(api: LocalApi, conflicts: dict[str, int]) -> None:
     auth = basic(api.credential("ws-a"))
-    conflicts["remaining"] = 2
+    conflicts.update(remaining=2, calls=0)  # issuing the credential was a transaction too
     reply = api.request("POST", KEYS, authorization=auth)
     assert reply.status == 201
     assert conflicts["calls"] == 3
@@ -129,7 +129,7 @@ def test_a_transient_conflict_is_retried_and_succeeds(api: LocalApi, conflicts: 
 
 def test_persistent_conflicts_answer_503_with_retry_after(api: LocalApi, conflicts: dict[str, int]) -> None:
     auth = basic(api.credential("ws-a"))
-    conflicts["remaining"] = 1000
+    conflicts.update(remaining=1000, calls=0)
     reply = api.request("POST", KEYS, authorization=auth)
     assert reply.status == 503
     assert reply.headers["retry-after"] == "1"

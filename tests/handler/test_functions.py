@@ -11,14 +11,18 @@ import pytest
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.dialects import fastpix, livepeer, neutral
 from signing_keys.key_ids import revocation_id_for
+from signing_keys.models import Scope
 from signing_keys_local.examples import (
     EXAMPLE_KEY_ID,
     EXAMPLE_MEDIA_ID,
     EXAMPLE_NEW_JTI,
     EXAMPLE_REVOCATION_ID,
     EXAMPLE_REVOKED_JTI,
+    EXAMPLE_TOKEN_ID,
     EXAMPLE_WORKSPACE,
+    authorized,
     example_events,
+    request,
 )
 from tests.support import LocalFunctions
 
@@ -35,7 +39,9 @@ def test_management_authorizer_allows_the_example_credential(functions: LocalFun
     policy = functions.invoke("ManagementAuthorizerFunction", EVENTS["authorize_management"])
     # Then it allows, naming the credential's workspace in the context the handlers read
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-    assert ManagementContext.decode(policy["context"]) == ManagementContext(EXAMPLE_WORKSPACE)
+    assert ManagementContext.decode(policy["context"]) == ManagementContext(
+        EXAMPLE_WORKSPACE, EXAMPLE_TOKEN_ID, Scope.WRITE
+    )
 
 
 def test_create_key_answers_201_with_a_private_key(functions: LocalFunctions) -> None:
@@ -81,6 +87,53 @@ def test_delete_key_answers_200_and_frees_the_slot(functions: LocalFunctions) ->
     fastpix.FastPixDeleteKeyResponse.model_validate(body(response))
     assert functions.key_count(EXAMPLE_WORKSPACE) == 0
     assert functions.key_items(EXAMPLE_WORKSPACE) == []
+
+
+def test_update_key_writes_its_audit_entry_from_the_events_request(functions: LocalFunctions) -> None:
+    # Given the Livepeer PATCH event, as API Gateway sends it after the authorizer
+    event = EVENTS["update_key"]
+    # When the function handles it
+    functions.invoke("UpdateKeyFunction", event)
+    # Then the workspace's newest audit entry names the change, the credential and the request's origin
+    newest = functions.audit_items(EXAMPLE_WORKSPACE)[-1]
+    assert {name: value["S"] for name, value in newest.items() if "S" in value and name not in {"PK", "SK"}} == {
+        "workspaceId": EXAMPLE_WORKSPACE,
+        "action": "key.update",
+        "keyId": EXAMPLE_KEY_ID,
+        "tokenId": EXAMPLE_TOKEN_ID,
+        "sourceIp": event["requestContext"]["identity"]["sourceIp"],
+        "requestId": event["requestContext"]["requestId"],
+    }
+
+
+def test_a_write_from_a_read_only_credential_is_403_before_its_body_is_read(functions: LocalFunctions) -> None:
+    # Given a PATCH event whose authorizer context carries a read scope, with a body that is not JSON
+    path = f"/access-control/signing-key/{EXAMPLE_KEY_ID}"
+    http = request(
+        "PATCH", path, "/access-control/signing-key/{keyId}", path_parameters={"keyId": EXAMPLE_KEY_ID}, body=b"{"
+    )
+    # When the function handles it
+    response = functions.invoke("UpdateKeyFunction", authorized(http, scope=Scope.READ))
+    # Then it is refused in the Livepeer shape, and the key is unchanged
+    assert response["statusCode"] == 403
+    assert livepeer.LivepeerError.model_validate(body(response)).errors[0].startswith("this credential is read-only")
+    (item,) = functions.key_items(EXAMPLE_WORKSPACE)
+    assert item["name"]["S"] == "example key"
+
+
+def test_list_audit_events_answers_the_workspaces_trail(functions: LocalFunctions) -> None:
+    # Given the example workspace, seeded with its credential, then its key
+    # When the function handles the example event
+    response = functions.invoke("ListAuditEventsFunction", EVENTS["list_audit_events"])
+    # Then both changes are listed (seeded within a millisecond or two: their order is tested in the api tier),
+    # with no further page
+    assert response["statusCode"] == 200
+    page = neutral.AuditEventPage.model_validate(body(response))
+    assert {(event.action, event.keyId) for event in page.auditEvents} == {
+        ("key.create", EXAMPLE_KEY_ID),
+        ("credential.create", None),
+    }
+    assert page.nextCursor is None
 
 
 def test_playback_authorizer_refuses_the_expired_example_token(functions: LocalFunctions) -> None:

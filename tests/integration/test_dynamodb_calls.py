@@ -12,13 +12,14 @@ EXPECTED = {
     "CreateKeyFunction": {"TransactWriteItems": 1},
     "ListKeysFunction": {"Query": 1},
     "GetKeyFunction": {"GetItem": 1},
-    "UpdateKeyFunction": {"UpdateItem": 1},
+    "UpdateKeyFunction": {"TransactWriteItems": 1},  # the key and its audit entry
     "DeleteKeyFunction": {"TransactWriteItems": 1},
     # The key and the workspace item (its issuedBefore cut-offs) in one read; the example token has no jti or
     # viewer, so no revocation entry is asked for (tests/unit/test_verifier_revocations.py counts those).
     "PlaybackAuthorizerFunction": {"BatchGetItem": 1},
     "PlaybackFunction": {},
     "JwksFunction": {"Query": 1},
+    "ListAuditEventsFunction": {"Query": 1},
     "MethodNotAllowedFunction": {},
     "CreateRevocationFunction": {"TransactWriteItems": 1},
     "ListRevocationsFunction": {"Query": 1},

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.errors import KeyLimitReached, KeyNotFound
-from signing_keys.models import Algorithm
+from signing_keys.errors import KeyLimitReached, KeyNotFound, ReadOnlyCredential
+from signing_keys.models import Actor, Algorithm, Scope
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore
 
@@ -21,11 +21,11 @@ def service(store: KeyStore) -> KeyService:
 
 
 def create(service: KeyService, workspace: str = "ws-a", name: str | None = None) -> str:
-    return service.create_key(workspace, default_algorithm=Algorithm.ES256, name=name).key.key_id
+    return service.create_key(Actor.operator(workspace), default_algorithm=Algorithm.ES256, name=name).key.key_id
 
 
 def test_a_created_key_is_listed_with_its_generated_pair(service: KeyService) -> None:
-    created = service.create_key("ws-a", default_algorithm=Algorithm.ES256, name="studio")
+    created = service.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256, name="studio")
     assert created.private_key_pem is not None and created.private_key_pem.startswith("-----BEGIN PRIVATE KEY-----")
     (listed,) = service.list_keys("ws-a")
     assert (listed.key_id, listed.name, listed.algorithm) == (created.key.key_id, "studio", Algorithm.ES256)
@@ -35,7 +35,7 @@ def test_the_key_limit_holds_and_a_delete_frees_a_slot(service: KeyService) -> N
     ids = [create(service) for _ in range(3)]
     with pytest.raises(KeyLimitReached):
         create(service)
-    service.delete_key("ws-a", ids[0])
+    service.delete_key(Actor.operator("ws-a"), ids[0])
     create(service)
     assert len(service.list_keys("ws-a")) == 3
 
@@ -45,9 +45,9 @@ def test_another_workspaces_key_is_not_found(service: KeyService) -> None:
     with pytest.raises(KeyNotFound):
         service.get_key("ws-a", key_id)
     with pytest.raises(KeyNotFound):
-        service.update_key("ws-a", key_id, name="taken", disabled=None)
+        service.update_key(Actor.operator("ws-a"), key_id, name="taken", disabled=None)
     with pytest.raises(KeyNotFound):
-        service.delete_key("ws-a", key_id)
+        service.delete_key(Actor.operator("ws-a"), key_id)
     assert service.get_key("ws-b", key_id).name is None
 
 
@@ -57,8 +57,8 @@ def test_an_id_that_cannot_be_a_key_is_not_found_without_a_read(
 ) -> None:
     for operation in (
         lambda: service.get_key("ws-a", key_id),
-        lambda: service.update_key("ws-a", key_id, name="x", disabled=None),
-        lambda: service.delete_key("ws-a", key_id),
+        lambda: service.update_key(Actor.operator("ws-a"), key_id, name="x", disabled=None),
+        lambda: service.delete_key(Actor.operator("ws-a"), key_id),
     ):
         with pytest.raises(KeyNotFound):
             operation()
@@ -73,9 +73,9 @@ def test_a_missing_id_of_our_shape_is_looked_up(service: KeyService, calls: Coun
 
 def test_a_second_delete_is_not_found_and_frees_nothing_more(service: KeyService) -> None:
     keep, gone = create(service), create(service)
-    service.delete_key("ws-a", gone)
+    service.delete_key(Actor.operator("ws-a"), gone)
     with pytest.raises(KeyNotFound):
-        service.delete_key("ws-a", gone)
+        service.delete_key(Actor.operator("ws-a"), gone)
     create(service)
     create(service)  # two free slots, not three
     with pytest.raises(KeyLimitReached):
@@ -85,7 +85,7 @@ def test_a_second_delete_is_not_found_and_frees_nothing_more(service: KeyService
 
 def test_update_changes_only_what_it_is_given(service: KeyService) -> None:
     key_id = create(service, name="before")
-    service.update_key("ws-a", key_id, name=None, disabled=True)
+    service.update_key(Actor.operator("ws-a"), key_id, name=None, disabled=True)
     key = service.get_key("ws-a", key_id)
     assert (key.name, key.disabled) == ("before", True)
 
@@ -102,3 +102,22 @@ def test_pages_count_from_one(store: KeyStore, total: int, page: int, expected: 
     result = roomy.page_of_keys("ws-a", page_size=2, page=page)
     assert (len(result.keys), result.page_count) == expected
     assert (result.total, result.page) == (total, page)
+
+
+READER = Actor("ws-a", "tok-reader", Scope.READ, source_ip="203.0.113.9", request_id="req-1")
+
+
+@pytest.mark.parametrize("change", ["create", "update", "delete"])
+def test_a_read_only_caller_changes_nothing_even_past_the_routes_guard(
+    service: KeyService, calls: Counter[str], change: str
+) -> None:
+    # Given a read-scoped caller reaching the service directly (as through a route the table marked as reading)
+    operations = {
+        "create": lambda: service.create_key(READER, default_algorithm=Algorithm.ES256),
+        "update": lambda: service.update_key(READER, MISSING_OF_OUR_SHAPE, name="x", disabled=None),
+        "delete": lambda: service.delete_key(READER, MISSING_OF_OUR_SHAPE),
+    }
+    # When it asks for a change / Then it is refused before any DynamoDB call
+    with pytest.raises(ReadOnlyCredential):
+        operations[change]()
+    assert calls == Counter()

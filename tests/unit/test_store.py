@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
 from signing_keys.errors import KeyNotFound, ServiceUnavailable
-from signing_keys.models import Algorithm, SigningKey
+from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, SigningKey
 from signing_keys.store import KeyStore
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
@@ -30,37 +31,44 @@ def key(workspace: str = "ws-a", key_id: str = KEY_ID) -> SigningKey:
     )
 
 
+def change(action: AuditAction = AuditAction.KEY_CREATE, workspace: str = "ws-a", key_id: str = KEY_ID) -> AuditEntry:
+    return audit.permitted_change(Actor.operator(workspace), action, retention_days=90, key_id=key_id)
+
+
 def items(dynamodb: Any) -> dict[tuple[str, str], dict[str, Any]]:
     scanned = dynamodb.scan(TableName=TABLE_NAME)["Items"]
     return {(item["PK"]["S"], item["SK"]["S"]): item for item in scanned}
 
 
-def test_a_key_and_its_workspace_counter_are_written_together(store: KeyStore, dynamodb: Any) -> None:
-    store.add_key(key(), key_limit=10)
+def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(store: KeyStore, dynamodb: Any) -> None:
+    entry = change()
+    store.add_key(key(), key_limit=10, audit=entry)
     written = items(dynamodb)
-    assert set(written) == {(f"KEY#{KEY_ID}", "KEY"), ("WS#ws-a", "COUNTER")}
+    audit_sort_key = f"{int(entry.created_at.timestamp() * 1000):015d}#{entry.event_id}"
+    assert set(written) == {(f"KEY#{KEY_ID}", "KEY"), ("WS#ws-a", "COUNTER"), ("AUDIT#ws-a", audit_sort_key)}
     item = written[(f"KEY#{KEY_ID}", "KEY")]
     assert (item["GSI1PK"]["S"], item["GSI1SK"]["S"]) == ("WS#ws-a", f"2026-11-25T00:00:00.000Z#{KEY_ID}")
     assert written[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
 
 
 def test_a_workspace_lists_only_its_own_keys(store: KeyStore) -> None:
-    store.add_key(key("ws-a"), key_limit=10)
-    store.add_key(key("ws-b", "00000000-0000-8000-8000-00000000000b"), key_limit=10)
+    store.add_key(key("ws-a"), key_limit=10, audit=change())
+    other = "00000000-0000-8000-8000-00000000000b"
+    store.add_key(key("ws-b", other), key_limit=10, audit=change(workspace="ws-b", key_id=other))
     assert [k.key_id for k in store.list_keys("ws-a")] == [KEY_ID]
 
 
 def test_a_key_reads_back_as_written(store: KeyStore) -> None:
-    store.add_key(key(), key_limit=10)
+    store.add_key(key(), key_limit=10, audit=change())
     assert store.get_key(KEY_ID) == key()
 
 
 def test_delete_and_update_are_conditional_on_the_workspace(store: KeyStore) -> None:
-    store.add_key(key(), key_limit=10)
+    store.add_key(key(), key_limit=10, audit=change())
     with pytest.raises(KeyNotFound):
-        store.update_key("ws-b", KEY_ID, name="taken", disabled=None)
+        store.update_key("ws-b", KEY_ID, name="taken", disabled=None, audit=change(AuditAction.KEY_UPDATE, "ws-b"))
     with pytest.raises(KeyNotFound):
-        store.delete_key("ws-b", KEY_ID)
+        store.delete_key("ws-b", KEY_ID, audit=change(AuditAction.KEY_DELETE, "ws-b"))
     assert store.get_key(KEY_ID) == key()
 
 
@@ -107,7 +115,7 @@ class Unprocessed:
 
 def test_unprocessed_keys_of_a_verification_read_are_asked_for_again(store: KeyStore, dynamodb: Any) -> None:
     # Given a key, and DynamoDB leaving the whole batch unprocessed twice
-    store.add_key(key(), key_limit=10)
+    store.add_key(key(), key_limit=10, audit=change())
     unprocessed = Unprocessed(rounds=2)
     dynamodb.meta.events.register("before-call.dynamodb.BatchGetItem", unprocessed)
     # When the verifier's read runs

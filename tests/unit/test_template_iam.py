@@ -45,6 +45,8 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
         | grants(["PutItem"], TABLE, "AUDIT#")
     ),
     "JwksFunction": grants(["Query"], INDEX, "WS#"),
+    # The caller's workspace's audit partition, newest first: a Query of the table, never the index.
+    "ListAuditEventsFunction": grants(["Query"], TABLE, "AUDIT#"),
     "PlaybackFunction": set(),
     "MethodNotAllowedFunction": set(),
 }

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.models import RevocationType
+from signing_keys.models import Actor, RevocationType
 from signing_keys.revocations import RevocationService
 from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, KeyInHand, MotoKeys, moto_keys
@@ -24,6 +24,7 @@ SETTINGS = Settings(
     clock_skew_seconds=30,
 )
 START = 1_800_000_000
+OWNER = Actor.operator(WORKSPACE)  # who revokes: the workspace's own (operator) credential
 # A revocation outlives every token it covers by this much: then it is ignored, whatever TTL has done.
 COVERED_SECONDS = 3600 + 3 * 30
 
@@ -88,7 +89,7 @@ def test_a_revocation_refuses_exactly_when_the_cached_lookups_expire(world: Worl
     token = world.token(**claims)
     assert world.rejection(token) is None
     # When it is revoked
-    world.revocations.revoke(WORKSPACE, *revocation(world))
+    world.revocations.revoke(OWNER, *revocation(world))
     # Then it still verifies until KeyCacheMillis has passed, and is refused from then on
     world.clocks.advance(0.999)
     assert world.rejection(token) is None
@@ -101,11 +102,11 @@ def test_a_deleted_revocation_lets_the_token_verify_again_once_the_lookups_expir
     # Given a revoked token, its refusal cached
     claims, revocation, reason = KINDS[kind]
     token = world.token(**claims)
-    entry = world.revocations.revoke(WORKSPACE, *revocation(world)).revocation
+    entry = world.revocations.revoke(OWNER, *revocation(world)).revocation
     world.clocks.advance(1)
     assert world.rejection(token) is reason
     # When the revocation is deleted
-    world.revocations.delete(WORKSPACE, entry.revocation_id)
+    world.revocations.delete(OWNER, entry.revocation_id)
     # Then the token is refused until the cached lookups expire, and verifies from then on
     world.clocks.advance(0.999)
     assert world.rejection(token) is reason
@@ -114,31 +115,31 @@ def test_a_deleted_revocation_lets_the_token_verify_again_once_the_lookups_expir
 
 
 def test_a_token_without_iat_is_refused_while_an_issued_before_is_active(world: World) -> None:
-    world.revocations.revoke(WORKSPACE, RevocationType.ISSUED_BEFORE, START - 3600)
+    world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START - 3600)
     token = world.signer.token({"iat": None, "exp": START + 300})
     assert world.rejection(token) is Rejection.ISSUED_BEFORE
 
 
 def test_a_token_issued_at_the_cut_off_or_after_it_verifies(world: World) -> None:
-    world.revocations.revoke(WORKSPACE, RevocationType.ISSUED_BEFORE, START)
+    world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START)
     assert world.rejection(world.token(iat=START)) is None
 
 
 def test_the_latest_active_cut_off_is_the_one_that_counts(world: World) -> None:
     # Given two issuedBefore revocations, an hour apart
-    world.revocations.revoke(WORKSPACE, RevocationType.ISSUED_BEFORE, START - 3600)
-    later = world.revocations.revoke(WORKSPACE, RevocationType.ISSUED_BEFORE, START).revocation
+    world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START - 3600)
+    later = world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START).revocation
     token = world.token(iat=START - 60)
     # Then a token issued between them is refused; once the later one is deleted, it verifies
     assert world.rejection(token) is Rejection.ISSUED_BEFORE
-    world.revocations.delete(WORKSPACE, later.revocation_id)
+    world.revocations.delete(OWNER, later.revocation_id)
     world.clocks.advance(1)
     assert world.rejection(token) is None
 
 
 def test_an_expired_cut_off_is_ignored_although_the_table_still_holds_it(world: World) -> None:
     # Given an issuedBefore revocation, and a token without iat it refuses
-    world.revocations.revoke(WORKSPACE, RevocationType.ISSUED_BEFORE, START)
+    world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START)
     assert world.rejection(world.signer.token({"iat": None, "exp": START + 300})) is Rejection.ISSUED_BEFORE
     # When its expiry passes (TTL deletes entries late: the cut-off is still on the workspace item)
     world.clocks.advance(COVERED_SECONDS)
@@ -150,16 +151,16 @@ def test_an_expired_cut_off_is_ignored_although_the_table_still_holds_it(world: 
 @pytest.mark.parametrize("kind", ["jti", "viewer"])
 def test_an_expired_jti_or_viewer_revocation_is_ignored(world: World, kind: str) -> None:
     claims, revocation, reason = KINDS[kind]
-    world.revocations.revoke(WORKSPACE, *revocation(world))
+    world.revocations.revoke(OWNER, *revocation(world))
     assert world.rejection(world.token(**claims)) is reason
     world.clocks.advance(COVERED_SECONDS)
     assert world.rejection(world.token(**claims)) is None
 
 
 def test_another_workspaces_revocation_of_the_same_jti_changes_nothing(world: World) -> None:
-    world.revocations.revoke("ws-other", RevocationType.JTI, "token-1")
-    world.revocations.revoke("ws-other", RevocationType.VIEWER, "viewer-7")
-    world.revocations.revoke("ws-other", RevocationType.ISSUED_BEFORE, START)
+    world.revocations.revoke(Actor.operator("ws-other"), RevocationType.JTI, "token-1")
+    world.revocations.revoke(Actor.operator("ws-other"), RevocationType.VIEWER, "viewer-7")
+    world.revocations.revoke(Actor.operator("ws-other"), RevocationType.ISSUED_BEFORE, START)
     assert world.rejection(world.token(jti="token-1", viewer="viewer-7", iat=START - 60)) is None
 
 
@@ -261,10 +262,10 @@ def test_a_single_use_token_refused_for_another_reason_is_not_spent(world: World
 def test_a_revoked_single_use_token_is_not_spent_by_its_refusals(world: World) -> None:
     # Given a single-use token whose jti is revoked
     token = world.token(jti="once", single_use=True)
-    entry = world.revocations.revoke(WORKSPACE, RevocationType.JTI, "once").revocation
+    entry = world.revocations.revoke(OWNER, RevocationType.JTI, "once").revocation
     assert world.rejection(token) is Rejection.JTI_REVOKED
     # When the revocation is deleted, Then the token verifies once after all
-    world.revocations.delete(WORKSPACE, entry.revocation_id)
+    world.revocations.delete(OWNER, entry.revocation_id)
     world.clocks.advance(1)
     assert world.rejection(token) is None
     assert world.rejection(token) is Rejection.SINGLE_USE_REPLAYED

@@ -19,7 +19,7 @@ from moto import mock_aws
 from signing_keys import keys
 from signing_keys.config import Settings
 from signing_keys.key_ids import key_id_for_pem
-from signing_keys.models import Algorithm, SigningKey
+from signing_keys.models import Actor, Algorithm, SigningKey
 from signing_keys.observability import logger
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore, VerificationItems
@@ -129,7 +129,7 @@ class MotoKeys:
         self.calls[model.name] += 1
 
     def create(self, algorithm: Algorithm = Algorithm.ES256, workspace_id: str = WORKSPACE) -> KeyInHand:
-        created = self.service.create_key(workspace_id, default_algorithm=algorithm)
+        created = self.service.create_key(Actor.operator(workspace_id), default_algorithm=algorithm)
         assert created.private_key_pem is not None
         return KeyInHand(created.key, created.private_key_pem)
 

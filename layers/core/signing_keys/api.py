@@ -35,10 +35,13 @@ from signing_keys.errors import (
     KeyNotFound,
     NotFound,
     PayloadTooLarge,
+    ReadOnlyCredential,
     RevocationNotFound,
     SigningKeyError,
+    Unauthenticated,
     UnsupportedMediaType,
 )
+from signing_keys.models import Actor, Scope
 from signing_keys.observability import Handler, instrumented, logger
 from signing_keys.routes import Auth, Dialect, Route
 
@@ -152,8 +155,9 @@ def rest_resolver() -> APIGatewayRestResolver:
 _ERROR_DESCRIPTIONS = {
     401: "Missing or invalid credential (management routes) or token (playback)",
     403: (
-        "Key limit (create key) or active issuedBefore limit (create revocation) reached; or a valid token for "
-        "another media, of a disabled key, or revoked (playback)"
+        "A read-only credential asked for a change, the key limit (create key) or the active issuedBefore limit"
+        " (create revocation) is reached, or (playback) a valid token for another media, of a disabled key, or"
+        " revoked"
     ),
     404: (
         "No such key or revocation in this workspace: an id of any other shape, or another workspace's, answers "
@@ -183,7 +187,7 @@ def error_statuses(route: Route, validates_input: bool) -> list[int]:
     statuses = {429, 503, *route.also_answers}  # every route reads DynamoDB, itself or in its authorizer
     if route.auth is not Auth.NONE:
         statuses.add(401)
-    if route.auth is Auth.PLAYBACK:
+    if route.auth is Auth.PLAYBACK or (route.auth is Auth.MANAGEMENT and route.writes):
         statuses.add(403)
     if route.id_parameter:
         statuses.add(404)
@@ -232,9 +236,33 @@ def operation(
     return register
 
 
-def caller(app: APIGatewayRestResolver) -> ManagementContext:
-    """Who is calling, as the management authorizer resolved it from the credential."""
-    return ManagementContext.decode(app.current_event.request_context.authorizer.get_context())
+def caller(app: APIGatewayRestResolver) -> Actor:
+    """Who is calling: the credential as the management authorizer resolved it, and where the request came from
+    (what an audit entry records)."""
+    event = app.current_event
+    granted = ManagementContext.decode(event.request_context.authorizer.get_context())
+    return Actor(
+        workspace_id=granted.workspace_id,
+        token_id=granted.token_id,
+        scope=granted.scope,
+        source_ip=event.request_context.identity.source_ip,
+        request_id=event.request_context.request_id,
+    )
+
+
+def scope_rejection(event: dict[str, Any]) -> SigningKeyError | None:
+    """A management route that writes (route table `writes`) refuses a read-only credential, before anything of
+    the request is read. The authorizer cannot: a policy deny is API Gateway's one ACCESS_DENIED body, and the
+    answer here is the route's dialect. The service refuses too (audit.permitted_change), should a route that
+    writes be marked otherwise."""
+    route = routes.route_for(str(event.get("resource") or ""), str(event.get("httpMethod") or ""))
+    if route is None or route.auth is not Auth.MANAGEMENT or not route.writes:
+        return None
+    try:
+        granted = ManagementContext.decode((event.get("requestContext") or {}).get("authorizer") or {})
+    except Unauthenticated as error:
+        return error
+    return ReadOnlyCredential() if granted.scope is not Scope.WRITE else None
 
 
 # -- request guards, before routing -------------------------------------------------------------------------
@@ -345,10 +373,14 @@ def canonical_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def entrypoint(app: APIGatewayRestResolver, settings: Settings) -> Handler:
-    """The Lambda handler of a function: guards, then routing, with logging, metrics, tracing and the
-    invocation's time budget."""
+    """The Lambda handler of a function: guards (the credential's scope, then the body), then routing, with
+    logging, metrics, tracing and the invocation's time budget."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        refused = scope_rejection(event)
+        if refused is not None:
+            logger.info("credential may not write", extra={"status": refused.status})
+            return proxy_error(event, refused)
         rejected = body_rejection(event, settings.max_body_bytes)
         if rejected is not None:
             logger.info("request body rejected", extra={"status": rejected.status})

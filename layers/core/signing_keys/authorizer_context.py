@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from signing_keys.errors import Unauthenticated
+from signing_keys.models import Scope
 
 ContextValue = str | int | bool
 
@@ -42,20 +43,23 @@ def _integer(context: Mapping[str, Any], name: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ManagementContext:
-    """Set by ManagementAuthorizer from the caller's credential.
-
-    Room to grow: the credential's token id (for audit entries) and its scope (read-only credentials) join
-    here as fields, each written by `encode` and read by `decode`, so no handler parses the context itself.
-    """
+    """Set by ManagementAuthorizer from the caller's credential: its workspace, its token id (the audit trail
+    names it) and its scope (a read-scoped credential may not call routes that write)."""
 
     workspace_id: str
+    token_id: str
+    scope: Scope
 
     def encode(self) -> dict[str, ContextValue]:
-        return {"workspaceId": self.workspace_id}
+        return {"workspaceId": self.workspace_id, "tokenId": self.token_id, "scope": self.scope.value}
 
     @classmethod
     def decode(cls, context: Mapping[str, Any]) -> ManagementContext:
-        return cls(workspace_id=_text(context, "workspaceId"))
+        try:
+            scope = Scope(_text(context, "scope"))
+        except ValueError:
+            raise Unauthenticated() from None
+        return cls(workspace_id=_text(context, "workspaceId"), token_id=_text(context, "tokenId"), scope=scope)
 
 
 @dataclass(frozen=True, slots=True)

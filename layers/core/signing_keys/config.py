@@ -38,6 +38,8 @@ class Settings:
     max_body_bytes: int = 16_384
     # How long a verifier container trusts a key lookup: the revocation bound (template parameter KeyCacheMillis).
     key_cache_millis: int = 1000
+    # How long audit entries are kept (template parameter AuditRetentionDays; the table's TTL removes them).
+    audit_retention_days: int = 90
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -55,4 +57,5 @@ class Settings:
             last_seen_interval_seconds=_int(env, "LAST_SEEN_INTERVAL_SECONDS", cls.last_seen_interval_seconds, 1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024),
             key_cache_millis=_int(env, "KEY_CACHE_MILLIS", cls.key_cache_millis, 0, 60_000),
+            audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", cls.audit_retention_days, 1, 3653),
         )

@@ -1,4 +1,6 @@
-"""API credentials: issue them (secret shown once, only its SHA-256 stored) and resolve a caller's."""
+"""API credentials: resolve a caller's, and their lifecycle (issue, list, disable, enable, rotate). A secret is
+shown once, when issued; only its SHA-256 is stored. Every lifecycle change writes an audit entry in its own
+transaction, naming the credential's token id, never its secret or hash."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ import binascii
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from signing_keys import audit
+from signing_keys.config import Settings
 from signing_keys.errors import Unauthenticated
-from signing_keys.models import utc_now
-from signing_keys.store import Credential, KeyStore, secret_hash
+from signing_keys.models import Actor, AuditAction, AuditEntry, Credential, Scope, utc_now
+from signing_keys.store import KeyStore, secret_hash
 
 MAX_AUTHORIZATION_CHARS = 1024
 
@@ -21,6 +27,7 @@ class IssuedCredential:
     workspace_id: str
     token_id: str
     secret: str
+    scope: Scope = Scope.WRITE
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +58,66 @@ def parse_authorization(header: str | None) -> Presented:
 
 
 class CredentialService:
-    def __init__(self, store: KeyStore) -> None:
+    def __init__(
+        self,
+        store: KeyStore,
+        audit_retention_days: int = Settings.audit_retention_days,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._store = store
+        self._audit_retention_days = audit_retention_days
+        self._clock = clock
 
-    def workspace_for(self, authorization: str | None) -> str:
+    def authenticate(self, authorization: str | None) -> Credential:
+        """The credential an Authorization header presents, if it is usable now; else Unauthenticated."""
         presented = parse_authorization(authorization)
         credential = self._store.get_credential(secret_hash(presented.secret))
-        if credential is None or credential.disabled:
+        if credential is None or not credential.usable_at(self._clock()):
             raise Unauthenticated()
         if presented.token_id is not None and not hmac.compare_digest(
             presented.token_id.encode(), credential.token_id.encode()
         ):
             raise Unauthenticated()
-        return credential.workspace_id
+        return credential
 
-    def issue(self, workspace_id: str, token_id: str | None = None, secret: str | None = None) -> IssuedCredential:
+    def _change(self, workspace_id: str, action: AuditAction, token_id: str, now: datetime) -> AuditEntry:
+        return audit.permitted_change(
+            Actor.operator(workspace_id),
+            action,
+            retention_days=self._audit_retention_days,
+            now=now,
+            credential_token_id=token_id,
+        )
+
+    def issue(
+        self, workspace_id: str, token_id: str | None = None, secret: str | None = None, scope: Scope = Scope.WRITE
+    ) -> IssuedCredential | None:
+        """A new credential; None (nothing written) when one with that secret exists already."""
         issued = IssuedCredential(
             workspace_id=workspace_id,
             token_id=token_id or str(uuid.uuid4()),
             secret=secret or secrets.token_urlsafe(32),
+            scope=scope,
         )
-        self._store.put_credential(
-            secret_hash(issued.secret),
-            Credential(token_id=issued.token_id, workspace_id=workspace_id, disabled=False),
-            created_at=utc_now(),
-        )
-        return issued
+        now = self._clock()
+        credential = Credential(token_id=issued.token_id, workspace_id=workspace_id, scope=scope, created_at=now)
+        change = self._change(workspace_id, AuditAction.CREDENTIAL_CREATE, issued.token_id, now)
+        return issued if self._store.add_credential(secret_hash(issued.secret), credential, change) else None
+
+    def list(self, workspace_id: str) -> list[Credential]:
+        """Every secret of every token id of the workspace (a token id has two while a rotation's grace runs)."""
+        return self._store.list_credentials(workspace_id)
+
+    def set_disabled(self, workspace_id: str, token_id: str, disabled: bool) -> None:
+        action = AuditAction.CREDENTIAL_DISABLE if disabled else AuditAction.CREDENTIAL_ENABLE
+        change = self._change(workspace_id, action, token_id, self._clock())
+        self._store.set_credential_disabled(workspace_id, token_id, disabled, change)
+
+    def rotate(self, workspace_id: str, token_id: str, grace_seconds: int = 0) -> IssuedCredential:
+        """A new secret for the same token id; the current one stops working after `grace_seconds` (0: now)."""
+        now = self._clock()
+        secret = secrets.token_urlsafe(32)
+        change = self._change(workspace_id, AuditAction.CREDENTIAL_ROTATE, token_id, now)
+        retire_at = now + timedelta(seconds=grace_seconds)
+        replacement = self._store.rotate_credential(workspace_id, token_id, secret_hash(secret), retire_at, change)
+        return IssuedCredential(workspace_id=workspace_id, token_id=token_id, secret=secret, scope=replacement.scope)

@@ -46,6 +46,13 @@ class KeyLimitReached(SigningKeyError):
     message = "signing key limit reached for this workspace; delete a key to create another"
 
 
+class ReadOnlyCredential(SigningKeyError):
+    """A read-scoped credential asked for a change."""
+
+    status = 403
+    message = "this credential is read-only: it may list and get, but changes need a write-scoped credential"
+
+
 class RevocationLimitReached(SigningKeyError):
     status = 403
     message = "too many issuedBefore revocations are active in this workspace; delete one to add another"
@@ -60,6 +67,10 @@ class KeyNotFound(NotFound):
     """Also the answer for an id that cannot be a key and for another workspace's key: callers cannot tell."""
 
     message = "signing key not found"
+
+
+class CredentialNotFound(NotFound):
+    message = "no credential with that token id in this workspace"
 
 
 class RevocationNotFound(NotFound):

@@ -10,6 +10,10 @@ from __future__ import annotations
 MAX_PUBLIC_KEY_CHARS = 4096
 MAX_NAME_CHARS = 256
 MAX_PROJECT_ID_CHARS = 128
+# Paged listings (audit events, revocations): entries per page, and a cursor's length (ours are 64 to 67).
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+MAX_CURSOR_CHARS = 128
 # Revocations: a jti or viewer value, and the reason a caller may note.
 MAX_REVOCATION_VALUE_CHARS = 256
 MAX_REVOCATION_REASON_CHARS = 256
@@ -18,6 +22,3 @@ MAX_ISSUED_BEFORE_LEAD_SECONDS = 60
 # issuedBefore revocations live on the workspace item, which every cold verification reads and every key create
 # updates: a bound keeps that item small (DynamoDB refuses items over 400 KB).
 MAX_ACTIVE_CUTOFFS = 100
-# GET /revocations?limit=
-MAX_REVOCATIONS_PAGE = 1000
-DEFAULT_REVOCATIONS_PAGE = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -100,3 +101,86 @@ def iso8601(moment: datetime) -> str:
 
 def from_iso8601(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+class Scope(StrEnum):
+    """What a credential may do: `read` lists and gets; `write` also changes. Credentials stored before scopes
+    existed carry no scope and are `write`, as they always could."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """One secret of an API credential (stored by its SHA-256 only). A token id has one secret, or two while
+    rotate-credential's grace period runs."""
+
+    token_id: str
+    workspace_id: str
+    scope: Scope
+    created_at: datetime
+    disabled: bool = False  # the operator's switch: disable-credential / enable-credential
+    disable_at: datetime | None = None  # set by rotate-credential on the replaced secret
+
+    def usable_at(self, now: datetime) -> bool:
+        return not self.disabled and (self.disable_at is None or now < self.disable_at)
+
+
+# Who the audit trail names for changes made with the admin tooling (a name, not a secret).
+OPERATOR_TOKEN_ID = "operator"  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a change, as the audit trail records it: the credential and where the request came from."""
+
+    workspace_id: str
+    token_id: str
+    scope: Scope
+    source_ip: str | None
+    request_id: str
+
+    @classmethod
+    def operator(cls, workspace_id: str) -> Actor:
+        """The admin tooling, acting with the operator's AWS credentials rather than an API credential."""
+        return cls(workspace_id, OPERATOR_TOKEN_ID, Scope.WRITE, source_ip=None, request_id=str(uuid.uuid4()))
+
+
+class AuditAction(StrEnum):
+    """Every change the audit trail records (a bounded set: alarms and queries may match on it)."""
+
+    KEY_CREATE = "key.create"
+    KEY_UPDATE = "key.update"
+    KEY_DELETE = "key.delete"
+    KEY_ROTATE = "key.rotate"
+    REVOCATION_CREATE = "revocation.create"
+    REVOCATION_DELETE = "revocation.delete"
+    CREDENTIAL_CREATE = "credential.create"
+    CREDENTIAL_DISABLE = "credential.disable"
+    CREDENTIAL_ENABLE = "credential.enable"
+    CREDENTIAL_ROTATE = "credential.rotate"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change, written in the same transaction as the change itself. Names what changed, never its content:
+    no key material, secret or token."""
+
+    event_id: str
+    workspace_id: str
+    action: AuditAction
+    created_at: datetime
+    expires_at: datetime  # the table's TTL removes the entry after AuditRetentionDays
+    token_id: str  # the credential that asked (OPERATOR_TOKEN_ID for the admin tooling)
+    source_ip: str | None
+    request_id: str
+    key_id: str | None = None
+    revocation_id: str | None = None
+    credential_token_id: str | None = None  # the credential a credential.* action changed
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    next_cursor: str | None  # opaque; None on the last page

@@ -9,51 +9,28 @@ An issuedBefore later than the entry's creation takes effect from that moment on
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from signing_keys import audit
 from signing_keys.config import Settings
 from signing_keys.errors import FieldError, InvalidInput, RevocationLimitReached, RevocationNotFound
 from signing_keys.key_ids import REVOCATION_ID_PATTERN, revocation_id_for
 from signing_keys.limits import MAX_ACTIVE_CUTOFFS, MAX_ISSUED_BEFORE_LEAD_SECONDS
-from signing_keys.models import Revocation, RevocationPage, RevocationType
+from signing_keys.models import Actor, AuditAction, AuditEntry, Revocation, RevocationPage, RevocationType
 from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
 
 _REVOCATION_ID = re.compile(REVOCATION_ID_PATTERN)
-# What a cursor decodes to: a revocation's index sort key (signing_keys.store.revocation_sort_key).
-_SORT_KEY = re.compile(r"[0-9]{13}#" + REVOCATION_ID_PATTERN.strip("^$"))
-# A cursor is the base64url of a 50-character sort key: 67 characters; room to spare, none for abuse.
-MAX_CURSOR_CHARS = 128
 
 
 @dataclass(frozen=True, slots=True)
 class Revoked:
     revocation: Revocation
     created: bool  # False: the same revocation was already active, and is returned unchanged
-
-
-def encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode("ascii")).decode("ascii").rstrip("=")
-
-
-def _invalid_cursor() -> InvalidInput:
-    return InvalidInput([FieldError("cursor", "is not a cursor this API returned")])
-
-
-def decode_cursor(cursor: str) -> str:
-    """The sort key a cursor carries; InvalidInput (422) for anything this API did not hand out."""
-    try:
-        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise _invalid_cursor() from None
-    if not _SORT_KEY.fullmatch(sort_key):
-        raise _invalid_cursor()
-    return sort_key
 
 
 class RevocationService:
@@ -67,6 +44,16 @@ class RevocationService:
     def from_settings(cls, settings: Settings) -> RevocationService:
         return cls(KeyStore.connect(settings.table_name), settings)
 
+    def _change(self, actor: Actor, action: AuditAction, revocation_id: str, now: float) -> AuditEntry:
+        """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
+        return audit.permitted_change(
+            actor,
+            action,
+            retention_days=self._settings.audit_retention_days,
+            now=datetime.fromtimestamp(now, UTC),
+            revocation_id=revocation_id,
+        )
+
     def _expires_at_ms(self, revocation_type: RevocationType, value: str | int, created_at_ms: int) -> int:
         since = created_at_ms
         if revocation_type is RevocationType.ISSUED_BEFORE:
@@ -75,8 +62,10 @@ class RevocationService:
         return since + (settings.max_token_lifetime_seconds + 3 * settings.clock_skew_seconds) * 1000
 
     def revoke(
-        self, workspace_id: str, revocation_type: RevocationType, value: str | int, reason: str | None = None
+        self, actor: Actor, revocation_type: RevocationType, value: str | int, reason: str | None = None
     ) -> Revoked:
+        audit.require_write(actor)
+        workspace_id = actor.workspace_id
         now = self._now()
         now_ms = int(now * 1000)
         if revocation_type is RevocationType.ISSUED_BEFORE and int(value) > now + MAX_ISSUED_BEFORE_LEAD_SECONDS:
@@ -103,7 +92,8 @@ class RevocationService:
             # Concurrent creates can pass this together: a bound on the item's size, not an exact quota.
             if revocation_id not in active and len(active) >= MAX_ACTIVE_CUTOFFS:
                 raise RevocationLimitReached()
-        existing = self._store.add_revocation(revocation, now_ms=now_ms, expired_cutoffs=expired_cutoffs)
+        change = self._change(actor, AuditAction.REVOCATION_CREATE, revocation_id, now)
+        existing = self._store.add_revocation(revocation, change, now_ms=now_ms, expired_cutoffs=expired_cutoffs)
         if existing is not None:
             return Revoked(existing, created=False)
         count("RevocationsCreated")
@@ -114,15 +104,15 @@ class RevocationService:
         return Revoked(revocation, created=True)
 
     def page(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
-        after = None if cursor is None else decode_cursor(cursor)
-        now_ms = int(self._now() * 1000)
-        revocations, last = self._store.list_revocations(workspace_id, limit=limit, after=after, now_ms=now_ms)
-        return RevocationPage(revocations, None if last is None else encode_cursor(last))
+        """Newest first; `cursor` is a previous page's `next_cursor` (malformed → InvalidInput)."""
+        return self._store.list_revocations(workspace_id, limit=limit, cursor=cursor, now_ms=int(self._now() * 1000))
 
-    def delete(self, workspace_id: str, revocation_id: str) -> None:
+    def delete(self, actor: Actor, revocation_id: str) -> None:
+        now = self._now()
+        change = self._change(actor, AuditAction.REVOCATION_DELETE, revocation_id, now)
         # Ids are opaque: one of another shape is an entry that does not exist, answered without a read.
         if not _REVOCATION_ID.fullmatch(revocation_id):
             raise RevocationNotFound()
-        self._store.delete_revocation(workspace_id, revocation_id, now_ms=int(self._now() * 1000))
+        self._store.delete_revocation(actor.workspace_id, revocation_id, change, now_ms=int(now * 1000))
         count("RevocationsDeleted")
-        logger.info("revocation deleted", extra={"workspace_id": workspace_id, "revocation_id": revocation_id})
+        logger.info("revocation deleted", extra={"workspace_id": actor.workspace_id, "revocation_id": revocation_id})

@@ -86,6 +86,7 @@ class Route:
 _FASTPIX = ("Signing Keys",)
 _LIVEPEER = ("accessControl",)
 _VERIFICATION = ("verification",)
+_AUDIT = ("audit",)
 _REVOCATIONS = ("revocations",)
 _FASTPIX_KEYS = "/iam/signing-keys"
 _FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
@@ -124,6 +125,8 @@ ROUTES: tuple[Route, ...] = (
           writes=False),
     Route("GET", "/workspaces/{workspaceId}/jwks.json", "JwksFunction", Dialect.NEUTRAL, Auth.NONE,
           "getWorkspaceJwks", _VERIFICATION, "The workspace's enabled public keys as a JWK Set", writes=False),
+    Route("GET", "/audit-events", "ListAuditEventsFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "listAuditEvents",
+          _AUDIT, "The workspace's audit trail, newest first, a page at a time", writes=False),
     Route("POST", "/revocations", "CreateRevocationFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "createRevocation",
           _REVOCATIONS, "Revoke one token (jti), one viewer, or every token issued before a moment", writes=True,
           success_status=201, also_succeeds=(_ALREADY_REVOKED,), also_answers=(_REVOCATION_LIMIT_REACHED,)),
@@ -149,6 +152,11 @@ def allowed_methods(resource: str) -> tuple[str, ...]:
 def dialect_of(resource: str) -> Dialect:
     """The dialect of a resource (a path in template syntax, as API Gateway's `resource`); NEUTRAL if unknown."""
     return next((route.dialect for route in ROUTES if route.path == resource), Dialect.NEUTRAL)
+
+
+def route_for(resource: str, method: str) -> Route | None:
+    """The route API Gateway invoked: the event's `resource` (template syntax) and `httpMethod`."""
+    return next((route for route in ROUTES if route.path == resource and route.method == method), None)
 
 
 def by_operation_id(operation_id: str) -> Route:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 
+from signing_keys import audit
 from signing_keys.config import Settings
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
 from signing_keys.key_ids import KEY_ID_PATTERN, key_id_for_pem
-from signing_keys.models import Algorithm, CreatedKey, KeyPage, SigningKey, utc_now
+from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, CreatedKey, KeyPage, SigningKey, utc_now
 from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
 
@@ -32,18 +33,24 @@ class KeyService:
     def from_settings(cls, settings: Settings) -> KeyService:
         return cls(KeyStore.connect(settings.table_name), settings)
 
+    def _change(self, actor: Actor, action: AuditAction, key_id: str) -> AuditEntry:
+        """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
+        return audit.permitted_change(actor, action, retention_days=self._settings.audit_retention_days, key_id=key_id)
+
     def create_key(
         self,
-        workspace_id: str,
+        actor: Actor,
         *,
         default_algorithm: Algorithm,
         name: str | None = None,
         project_id: str | None = None,
         public_key: str | None = None,
     ) -> CreatedKey:
+        audit.require_write(actor)  # before making a key pair for nothing
         # Imported here so that handlers which never make or parse keys never load OpenSSL.
         from signing_keys import keys
 
+        workspace_id = actor.workspace_id
         private_key_pem: str | None = None
         if public_key is not None:
             supplied = keys.parse_public_key(public_key)
@@ -65,7 +72,7 @@ class KeyService:
             project_id=project_id,
         )
         try:
-            self._store.add_key(key, self._settings.key_limit)
+            self._store.add_key(key, self._settings.key_limit, self._change(actor, AuditAction.KEY_CREATE, key_id))
         except KeyLimitReached:
             count("KeyLimitReached")
             logger.info(
@@ -104,11 +111,15 @@ class KeyService:
             raise KeyNotFound()
         return key
 
-    def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
-        self._store.update_key(workspace_id, _existing_key_id(key_id), name=name, disabled=disabled)
-        logger.info("signing key updated", extra={"workspace_id": workspace_id, "key_id": key_id, "disabled": disabled})
+    def update_key(self, actor: Actor, key_id: str, *, name: str | None, disabled: bool | None) -> None:
+        change = self._change(actor, AuditAction.KEY_UPDATE, key_id)
+        self._store.update_key(actor.workspace_id, _existing_key_id(key_id), name=name, disabled=disabled, audit=change)
+        logger.info(
+            "signing key updated", extra={"workspace_id": actor.workspace_id, "key_id": key_id, "disabled": disabled}
+        )
 
-    def delete_key(self, workspace_id: str, key_id: str) -> None:
-        self._store.delete_key(workspace_id, _existing_key_id(key_id))
+    def delete_key(self, actor: Actor, key_id: str) -> None:
+        change = self._change(actor, AuditAction.KEY_DELETE, key_id)
+        self._store.delete_key(actor.workspace_id, _existing_key_id(key_id), change)
         count("KeysDeleted")
-        logger.info("signing key deleted", extra={"workspace_id": workspace_id, "key_id": key_id})
+        logger.info("signing key deleted", extra={"workspace_id": actor.workspace_id, "key_id": key_id})

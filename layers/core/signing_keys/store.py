@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import random
+import re
 import time
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -18,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from signing_keys.budget import InvocationBudget, invocation_budget
 from signing_keys.errors import (
+    CredentialNotFound,
     FieldError,
     InvalidInput,
     KeyLimitReached,
@@ -25,14 +29,22 @@ from signing_keys.errors import (
     RevocationNotFound,
     ServiceUnavailable,
 )
+from signing_keys.key_ids import REVOCATION_ID_PATTERN
 from signing_keys.models import (
     Algorithm,
+    AuditAction,
+    AuditEntry,
+    AuditPage,
+    Credential,
     Cutoff,
     Revocation,
+    RevocationPage,
     RevocationType,
+    Scope,
     SigningKey,
     from_iso8601,
     iso8601,
+    to_millis,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +80,14 @@ _CLIENT_CONFIG = Config(
 _ATTEMPT_WORST_CASE_SECONDS = _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
 
 
+# An audit entry's sort key: creation time in epoch ms, zero-padded so that text order is time order, then its id.
+_AUDIT_SORT_KEY = re.compile(r"[0-9]{15}#[0-9a-f]{32}")
+# A revocation's index sort key: creation time in epoch ms (13 digits), then its id.
+_REVOCATION_SORT_KEY = re.compile(r"[0-9]{13}#" + REVOCATION_ID_PATTERN.strip("^$"))
+# A rotated-out secret's item stays listed this long after it stopped working, then the table's TTL removes it.
+_RETIRED_SECRET_LISTED_SECONDS = 86_400
+
+
 @dataclass(frozen=True, slots=True)
 class VerificationItems:
     """What one read for a verification brought back: only what was asked for, and only what exists."""
@@ -75,13 +95,6 @@ class VerificationItems:
     key: SigningKey | None = None
     cutoffs: tuple[Cutoff, ...] = ()
     revocations: Mapping[str, Revocation] = field(default_factory=dict)  # by revocation id
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    token_id: str
-    workspace_id: str
-    disabled: bool
 
 
 def secret_hash(secret: str) -> str:
@@ -219,6 +232,101 @@ def _key_from_item(item: Item) -> SigningKey:
     )
 
 
+def _credential_pk(secret_digest: str) -> Item:
+    return {"PK": {"S": f"CRED#{secret_digest}"}, "SK": {"S": "CRED"}}
+
+
+def _credential_item(secret_digest: str, credential: Credential) -> Item:
+    created = iso8601(credential.created_at)
+    return {
+        **_credential_pk(secret_digest),
+        "tokenId": {"S": credential.token_id},
+        "workspaceId": {"S": credential.workspace_id},
+        "scope": {"S": credential.scope.value},
+        "createdAt": {"S": created},
+        "disabled": {"BOOL": credential.disabled},
+        "GSI1PK": {"S": f"CREDS#{credential.workspace_id}"},
+        "GSI1SK": {"S": f"{credential.token_id}#{created}"},
+    }
+
+
+def _credential_from_item(item: Item) -> Credential:
+    disable_at = item.get("disableAt")
+    return Credential(
+        token_id=item["tokenId"]["S"],
+        workspace_id=item["workspaceId"]["S"],
+        # Items written before scopes existed have none: they could always write.
+        scope=Scope(item.get("scope", {}).get("S", Scope.WRITE.value)),
+        created_at=from_iso8601(item["createdAt"]["S"]),
+        disabled=item.get("disabled", {}).get("BOOL", False),
+        disable_at=_from_millis(int(disable_at["N"])) if disable_at else None,
+    )
+
+
+def _from_millis(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+def _audit_item(entry: AuditEntry) -> Item:
+    created_ms = to_millis(entry.created_at)
+    item: Item = {
+        "PK": {"S": f"AUDIT#{entry.workspace_id}"},
+        "SK": {"S": f"{created_ms:015d}#{entry.event_id}"},
+        "workspaceId": {"S": entry.workspace_id},
+        "action": {"S": entry.action.value},
+        "createdAt": {"N": str(created_ms)},
+        "tokenId": {"S": entry.token_id},
+        "requestId": {"S": entry.request_id},
+        "ttl": {"N": str(int(entry.expires_at.timestamp()))},
+    }
+    optional = {
+        "sourceIp": entry.source_ip,
+        "keyId": entry.key_id,
+        "revocationId": entry.revocation_id,
+        "credentialTokenId": entry.credential_token_id,
+    }
+    item.update({name: {"S": value} for name, value in optional.items() if value is not None})
+    return item
+
+
+def _audit_from_item(item: Item) -> AuditEntry:
+    def text(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    return AuditEntry(
+        event_id=item["SK"]["S"].partition("#")[2],
+        workspace_id=item["workspaceId"]["S"],
+        action=AuditAction(item["action"]["S"]),
+        created_at=_from_millis(int(item["createdAt"]["N"])),
+        expires_at=datetime.fromtimestamp(int(item["ttl"]["N"]), UTC),
+        token_id=item["tokenId"]["S"],
+        source_ip=text("sourceIp"),
+        request_id=item["requestId"]["S"],
+        key_id=text("keyId"),
+        revocation_id=text("revocationId"),
+        credential_token_id=text("credentialTokenId"),
+    )
+
+
+def _cursor(sort_key: str | None) -> str | None:
+    """A page's cursor, opaque to callers: the last sort key it read. Only the sort key travels: the partition
+    is rebuilt from the caller's workspace, so a cursor can never reach another workspace's entries."""
+    if sort_key is None:
+        return None
+    return base64.urlsafe_b64encode(sort_key.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def _sort_key_of(cursor: str, shape: re.Pattern[str]) -> str:
+    """The sort key a cursor carries; InvalidInput (422) for anything that listing did not hand out."""
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        sort_key = ""
+    if not shape.fullmatch(sort_key):
+        raise InvalidInput([FieldError("cursor", "is not a cursor this listing returned")])
+    return sort_key
+
+
 def _cancellation_codes(error: ClientError) -> list[str]:
     return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
 
@@ -265,11 +373,13 @@ class KeyStore:
         """One client per container; endpoint overrides come from AWS_ENDPOINT_URL(_DYNAMODB)."""
         return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table_name)
 
-    def _transact(self, items: list[Item]) -> list[str] | None:
-        """Run a transaction; None on success, else the cancellation codes of a condition failure.
+    def _transact(self, items: list[Item], audit: AuditEntry) -> list[str] | None:
+        """Run a change and its audit entry as one transaction, so that neither exists without the other; None on
+        success, else the cancellation codes of a condition failure (the entry is last: it has no condition).
 
         Conflicts with concurrent transactions are retried a bounded number of times with jitter.
         """
+        items = [*items, {"Put": {"TableName": self._table, "Item": _audit_item(audit)}}]
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 with _unavailable_on_transient_errors():
@@ -291,7 +401,7 @@ class KeyStore:
                 return None
         raise ServiceUnavailable()
 
-    def add_key(self, key: SigningKey, key_limit: int) -> None:
+    def add_key(self, key: SigningKey, key_limit: int, audit: AuditEntry) -> None:
         codes = self._transact(
             [
                 {
@@ -314,7 +424,8 @@ class KeyStore:
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
-            ]
+            ],
+            audit,
         )
         if codes is None:
             return
@@ -345,7 +456,9 @@ class KeyStore:
                 return keys
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def update_key(self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None) -> None:
+    def update_key(
+        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None, audit: AuditEntry
+    ) -> None:
         assignments: list[str] = []
         values: Item = {":ws": {"S": workspace_id}}
         names: dict[str, str] = {}
@@ -356,7 +469,7 @@ class KeyStore:
         if disabled is not None:
             assignments.append("disabled = :disabled")
             values[":disabled"] = {"BOOL": disabled}
-        request: dict[str, Any] = {
+        update: dict[str, Any] = {
             "TableName": self._table,
             "Key": _key_pk(key_id),
             "UpdateExpression": "SET " + ", ".join(assignments),
@@ -364,16 +477,11 @@ class KeyStore:
             "ExpressionAttributeValues": values,
         }
         if names:
-            request["ExpressionAttributeNames"] = names
-        try:
-            with _unavailable_on_transient_errors():
-                self._client.update_item(**request)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise KeyNotFound() from None
-            raise
+            update["ExpressionAttributeNames"] = names
+        if self._transact([{"Update": update}], audit) is not None:
+            raise KeyNotFound()
 
-    def delete_key(self, workspace_id: str, key_id: str) -> None:
+    def delete_key(self, workspace_id: str, key_id: str, audit: AuditEntry) -> None:
         codes = self._transact(
             [
                 {
@@ -393,7 +501,8 @@ class KeyStore:
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
-            ]
+            ],
+            audit,
         )
         if codes is not None:
             raise KeyNotFound()
@@ -415,7 +524,7 @@ class KeyStore:
 
     # -- revocations ---------------------------------------------------------------------------------------
     def _revocation_write(self, revocation: Revocation, now_ms: int, expired_cutoffs: Collection[str]) -> list[Item]:
-        """The items of the one transaction that records a revocation (the place its audit entry joins).
+        """The items of the one transaction that records a revocation (`_transact` adds its audit entry).
 
         The entry is written unless an active one with the same id stands (an expired one, which TTL has not
         deleted yet, is replaced). An issuedBefore entry is also set on the workspace item, which verification
@@ -453,12 +562,13 @@ class KeyStore:
         return items
 
     def add_revocation(
-        self, revocation: Revocation, *, now_ms: int, expired_cutoffs: Collection[str] = ()
+        self, revocation: Revocation, audit: AuditEntry, *, now_ms: int, expired_cutoffs: Collection[str] = ()
     ) -> Revocation | None:
-        """Record `revocation`; None when written, else the active entry with the same id, which stands unchanged
-        (nothing is written). An entry deleted between the refused write and the read is written after all."""
+        """Record `revocation` with its audit entry; None when written, else the active entry with the same id,
+        which stands unchanged (nothing is written, no audit entry either). An entry deleted between the refused
+        write and the read is written after all."""
         for _ in range(_CONFLICT_ATTEMPTS):
-            if self._transact(self._revocation_write(revocation, now_ms, expired_cutoffs)) is None:
+            if self._transact(self._revocation_write(revocation, now_ms, expired_cutoffs), audit) is None:
                 return None
             existing = self.get_revocation(revocation.revocation_id)
             if existing is not None and existing.active_at(now_ms):
@@ -478,40 +588,39 @@ class KeyStore:
             response = self._client.get_item(TableName=self._table, Key=_counter_pk(workspace_id), ConsistentRead=True)
         return _cutoffs_from_item(response.get("Item", {}))
 
-    def list_revocations(
-        self, workspace_id: str, *, limit: int, after: str | None, now_ms: int
-    ) -> tuple[list[Revocation], str | None]:
-        """One page of the workspace's active revocations, newest first, from one index query, and the sort key
-        to continue after (None on the last page). Expired entries are skipped, so a page may hold fewer than
-        `limit`. The start key is rebuilt inside this workspace's partition: `after` reaches no other."""
+    def list_revocations(self, workspace_id: str, *, limit: int, cursor: str | None, now_ms: int) -> RevocationPage:
+        """A page of the workspace's active revocations, newest first: one index query. Expired entries are
+        skipped, so a page may hold fewer than `limit`; the cursor is None only on the last page."""
+        partition = _revocations_partition(workspace_id)
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "GSI1",
             "KeyConditionExpression": "GSI1PK = :pk",
             "FilterExpression": "expiresAt > :now",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": _revocations_partition(workspace_id)},
-                ":now": {"N": str(now_ms)},
-            },
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":now": {"N": str(now_ms)}},
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        if after is not None:
-            revocation_id = after.partition("#")[2]
+        if cursor is not None:
+            sort_key = _sort_key_of(cursor, _REVOCATION_SORT_KEY)
+            revocation_id = sort_key.partition("#")[2]
             request["ExclusiveStartKey"] = {
                 **_revocation_pk(revocation_id),
-                "GSI1PK": {"S": _revocations_partition(workspace_id)},
-                "GSI1SK": {"S": after},
+                "GSI1PK": {"S": partition},
+                "GSI1SK": {"S": sort_key},
             }
         with _unavailable_on_transient_errors():
             response = self._client.query(**request)
-        revocations = [_revocation_from_item(item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
-        return revocations, None if last is None else str(last["GSI1SK"]["S"])
+        return RevocationPage(
+            revocations=[_revocation_from_item(item) for item in response.get("Items", [])],
+            next_cursor=_cursor(last["GSI1SK"]["S"] if last else None),
+        )
 
-    def delete_revocation(self, workspace_id: str, revocation_id: str, *, now_ms: int) -> None:
-        """One transaction: the entry (this workspace's, still active) and its cut-off, if it is an issuedBefore
-        one (removing an attribute the workspace item lacks changes nothing). RevocationNotFound otherwise."""
+    def delete_revocation(self, workspace_id: str, revocation_id: str, audit: AuditEntry, *, now_ms: int) -> None:
+        """One transaction: the entry (this workspace's, still active), its cut-off if it is an issuedBefore one
+        (removing an attribute the workspace item lacks changes nothing), and the audit entry.
+        RevocationNotFound otherwise."""
         codes = self._transact(
             [
                 {
@@ -530,7 +639,8 @@ class KeyStore:
                         "ExpressionAttributeNames": {"#cutoff": _cutoff_attribute(revocation_id)},
                     }
                 },
-            ]
+            ],
+            audit,
         )
         if codes is not None:
             raise RevocationNotFound()
@@ -574,31 +684,135 @@ class KeyStore:
             raise
         return True
 
+    # -- credentials ----------------------------------------------------------------------------------------
     def get_credential(self, secret_digest: str) -> Credential | None:
         with _unavailable_on_transient_errors():
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": f"CRED#{secret_digest}"}, "SK": {"S": "CRED"}},
-            )
+            response = self._client.get_item(TableName=self._table, Key=_credential_pk(secret_digest))
         item = response.get("Item")
-        if not item:
-            return None
-        return Credential(
-            token_id=item["tokenId"]["S"],
-            workspace_id=item["workspaceId"]["S"],
-            disabled=item.get("disabled", {}).get("BOOL", False),
-        )
+        return _credential_from_item(item) if item else None
 
-    def put_credential(self, secret_digest: str, credential: Credential, created_at: datetime) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "PK": {"S": f"CRED#{secret_digest}"},
-                "SK": {"S": "CRED"},
-                "tokenId": {"S": credential.token_id},
-                "workspaceId": {"S": credential.workspace_id},
-                "createdAt": {"S": iso8601(created_at)},
-                "disabled": {"BOOL": credential.disabled},
-            },
-            ConditionExpression="attribute_not_exists(PK)",
+    def add_credential(self, secret_digest: str, credential: Credential, audit: AuditEntry) -> bool:
+        """Store a new secret; False (and nothing written) when a credential with that secret exists."""
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _credential_item(secret_digest, credential),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        return self._transact([put], audit) is None
+
+    def _credential_items(self, workspace_id: str, token_id: str | None = None) -> list[Item]:
+        """A workspace's credential items (every secret of every token id, or of one), by token id then age."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"CREDS#{workspace_id}"}},
+        }
+        if token_id is not None:
+            request["KeyConditionExpression"] += " AND begins_with(GSI1SK, :token)"
+            request["ExpressionAttributeValues"][":token"] = {"S": f"{token_id}#"}
+        items: list[Item] = []
+        while True:
+            with _unavailable_on_transient_errors():
+                response = self._client.query(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # begins_with("a#") also matches token id "a#b": keep exact matches only.
+        return [item for item in items if token_id is None or item["tokenId"]["S"] == token_id]
+
+    def list_credentials(self, workspace_id: str) -> list[Credential]:
+        return [_credential_from_item(item) for item in self._credential_items(workspace_id)]
+
+    def _existing_credential_items(self, workspace_id: str, token_id: str) -> list[Item]:
+        items = self._credential_items(workspace_id, token_id)
+        if not items:
+            raise CredentialNotFound()
+        return items
+
+    def set_credential_disabled(self, workspace_id: str, token_id: str, disabled: bool, audit: AuditEntry) -> None:
+        """The operator's switch, on every secret of the token id at once (a secret retired by rotation stays so)."""
+        updates = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"PK": item["PK"], "SK": item["SK"]},
+                    "UpdateExpression": "SET disabled = :disabled",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": {":disabled": {"BOOL": disabled}},
+                }
+            }
+            for item in self._existing_credential_items(workspace_id, token_id)
+        ]
+        if self._transact(updates, audit) is not None:
+            raise CredentialNotFound()
+
+    def rotate_credential(
+        self, workspace_id: str, token_id: str, secret_digest: str, retire_at: datetime, audit: AuditEntry
+    ) -> Credential:
+        """A new secret for the token id (same scope and switch, created at the audit entry's time), and every
+        current secret retired at `retire_at`, in one transaction. A retired secret's item is removed by the
+        table's TTL a day later."""
+        items = self._existing_credential_items(workspace_id, token_id)
+        current = [_credential_from_item(item) for item in items]
+        newest = max(current, key=lambda credential: credential.created_at)
+        replacement = Credential(
+            token_id=token_id,
+            workspace_id=workspace_id,
+            scope=newest.scope,
+            created_at=audit.created_at,
+            disabled=newest.disabled,
+        )
+        retire_ms = to_millis(retire_at)
+        retirements = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"PK": item["PK"], "SK": item["SK"]},
+                    "UpdateExpression": "SET disableAt = :at, #ttl = :ttl",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": {"#ttl": "ttl"},
+                    "ExpressionAttributeValues": {
+                        ":at": {"N": str(retire_ms)},
+                        ":ttl": {"N": str(retire_ms // 1000 + _RETIRED_SECRET_LISTED_SECONDS)},
+                    },
+                }
+            }
+            for item, credential in zip(items, current, strict=True)
+            # A secret already retiring sooner keeps its earlier end.
+            if credential.disable_at is None or credential.disable_at > retire_at
+        ]
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _credential_item(secret_digest, replacement),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        if self._transact([put, *retirements], audit) is not None:
+            raise CredentialNotFound()
+        return replacement
+
+    # -- audit trail ----------------------------------------------------------------------------------------
+    def list_audit(self, workspace_id: str, *, limit: int, cursor: str | None) -> AuditPage:
+        """A page of the workspace's audit entries, newest first: one Query of its partition."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{workspace_id}"}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            sort_key = _sort_key_of(cursor, _AUDIT_SORT_KEY)
+            request["ExclusiveStartKey"] = {"PK": {"S": f"AUDIT#{workspace_id}"}, "SK": {"S": sort_key}}
+        with _unavailable_on_transient_errors():
+            response = self._client.query(**request)
+        last = response.get("LastEvaluatedKey")
+        return AuditPage(
+            entries=[_audit_from_item(item) for item in response.get("Items", [])],
+            next_cursor=_cursor(last["SK"]["S"] if last else None),
         )

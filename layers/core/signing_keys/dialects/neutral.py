@@ -1,26 +1,16 @@
-"""Routes neither platform has (playback verification, the JWKS, revocations) and API Gateway's own answers:
-errors carry both dialects' fields at once, so either SDK parses them."""
+"""Routes neither platform has (playback verification, the JWKS, the audit trail, revocations) and API Gateway's
+own answers: errors carry both dialects' fields at once, so either SDK parses them."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    StrictInt,
-    StrictStr,
-    model_serializer,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.authorizer_context import PlaybackContext
-from signing_keys.dialects import WireModel, model_response, omitted_when_unset
+from signing_keys.dialects import WireModel, body_of, json_response, model_response, omitted_when_unset
 from signing_keys.dialects.fastpix import FastPixErrorDetail, error_detail
 from signing_keys.dialects.livepeer import error_messages
 from signing_keys.errors import FieldError
@@ -29,7 +19,15 @@ from signing_keys.limits import (
     MAX_REVOCATION_REASON_CHARS,
     MAX_REVOCATION_VALUE_CHARS,
 )
-from signing_keys.models import Revocation, RevocationPage, RevocationType
+from signing_keys.models import (
+    AuditAction,
+    AuditEntry,
+    AuditPage,
+    Revocation,
+    RevocationPage,
+    RevocationType,
+    to_millis,
+)
 
 
 class UnionError(WireModel):
@@ -72,6 +70,29 @@ class JwkSet(WireModel):
     keys: list[Jwk]
 
 
+class AuditEvent(WireModel):
+    """One change: who (credential token id, source IP, request id), what (action and the id it acted on),
+    when. Never key material, secrets or tokens."""
+
+    id: str
+    createdAt: int = Field(description="epoch milliseconds")
+    action: AuditAction
+    workspaceId: str
+    tokenId: str = Field(description="the credential that made the change; `operator` for the admin tooling")
+    keyId: str | SkipJsonSchema[None] = omitted_when_unset()
+    revocationId: str | SkipJsonSchema[None] = omitted_when_unset()
+    credentialTokenId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="the credential a credential.* action changed"
+    )
+    sourceIp: str | SkipJsonSchema[None] = omitted_when_unset(description="absent for the admin tooling")
+    requestId: str
+
+
+class AuditEventPage(WireModel):
+    auditEvents: list[AuditEvent] = Field(description="newest first")
+    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
 def error(status: int, message: str, fields: list[FieldError]) -> UnionError:
     detail = error_detail(status, message, fields)
     return UnionError(success=False, error=detail, errors=error_messages(message, fields))
@@ -92,6 +113,32 @@ def playback_grant(verified: PlaybackContext) -> Response[Any]:
 
 def jwk_set(jwks: dict[str, Any], max_age_seconds: int) -> Response[Any]:
     return model_response(200, JwkSet.model_validate(jwks), {"Cache-Control": f"public, max-age={max_age_seconds}"})
+
+
+def audit_event(entry: AuditEntry) -> AuditEvent:
+    return AuditEvent(
+        id=entry.event_id,
+        createdAt=to_millis(entry.created_at),
+        action=entry.action,
+        workspaceId=entry.workspace_id,
+        tokenId=entry.token_id,
+        keyId=entry.key_id,
+        revocationId=entry.revocation_id,
+        credentialTokenId=entry.credential_token_id,
+        sourceIp=entry.source_ip,
+        requestId=entry.request_id,
+    )
+
+
+def _page(model: BaseModel, next_cursor: str | None) -> Response[Any]:
+    body = body_of(model)
+    body["nextCursor"] = next_cursor  # null on the last page, where unset fields are otherwise left out
+    return json_response(200, body)
+
+
+def audit_page(page: AuditPage) -> Response[Any]:
+    entries = [audit_event(e) for e in page.entries]
+    return _page(AuditEventPage(auditEvents=entries, nextCursor=page.next_cursor), page.next_cursor)
 
 
 # -- revocations --------------------------------------------------------------------------------------------
@@ -162,15 +209,7 @@ class RevocationEntry(WireModel):
 
 class RevocationList(WireModel):
     revocations: list[RevocationEntry] = Field(description="newest first")
-    nextCursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
-
-    # Bodies leave out unset optional fields (entries without a reason keep doing so), but the last page says
-    # so with an explicit null. No return annotation: pydantic would document it in place of these fields.
-    @model_serializer(mode="wrap")
-    def _with_last_page_cursor(self, serialize: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        body = serialize(self)
-        body["nextCursor"] = self.nextCursor
-        return body
+    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
 def _entry(revocation: Revocation) -> RevocationEntry:
@@ -191,4 +230,4 @@ def revocation(revoked: Revocation, *, created: bool) -> Response[Any]:
 
 def revocation_list(page: RevocationPage) -> Response[Any]:
     entries = [_entry(revoked) for revoked in page.revocations]
-    return model_response(200, RevocationList(revocations=entries, nextCursor=page.next_cursor))
+    return _page(RevocationList(revocations=entries, nextCursor=page.next_cursor), page.next_cursor)
