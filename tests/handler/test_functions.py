@@ -122,16 +122,17 @@ def test_a_write_from_a_read_only_credential_is_403_before_its_body_is_read(func
 
 
 def test_list_audit_events_answers_the_workspaces_trail(functions: LocalFunctions) -> None:
-    # Given the example workspace, seeded with its credential, then its key
+    # Given the example workspace, seeded with its credential, then its key, then its revocation
     # When the function handles the example event
     response = functions.invoke("ListAuditEventsFunction", EVENTS["list_audit_events"])
-    # Then both changes are listed (seeded within a millisecond or two: their order is tested in the api tier),
-    # with no further page
+    # Then the three changes are listed (seeded within a millisecond or two: their order is tested in the api
+    # tier), with no further page
     assert response["statusCode"] == 200
     page = neutral.AuditEventPage.model_validate(body(response))
-    assert {(event.action, event.keyId) for event in page.auditEvents} == {
-        ("key.create", EXAMPLE_KEY_ID),
-        ("credential.create", None),
+    assert {(event.action, event.keyId, event.revocationId) for event in page.auditEvents} == {
+        ("key.create", EXAMPLE_KEY_ID, None),
+        ("credential.create", None, None),
+        ("revocation.create", None, EXAMPLE_REVOCATION_ID),
     }
     assert page.nextCursor is None
 
