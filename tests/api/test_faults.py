@@ -91,12 +91,42 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
     ),
     "list": ("Query", lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"]))),
     "update": (
-        "UpdateItem",
+        "TransactWriteItems",
         lambda api, s: api.request(
             "PATCH",
             f"/access-control/signing-key/{s['key']['id']}",
             authorization=bearer(s["credential"]),
             body={"name": "x"},
+        ),
+    ),
+    "update (FastPix)": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "PATCH",
+            f"/iam/signing-keys/{s['key']['id']}",
+            authorization=basic(s["credential"]),
+            body={"maxTokenLifetimeSeconds": 600},
+        ),
+    ),
+    "update (FastPix), reading the key it answers": (
+        "GetItem",
+        lambda api, s: api.request(
+            "PATCH",
+            f"/iam/signing-keys/{s['key']['id']}",
+            authorization=basic(s["credential"]),
+            body={"maxTokenLifetimeSeconds": 600},
+        ),
+    ),
+    "rotate, reading the old key": (
+        "GetItem",
+        lambda api, s: api.request(
+            "POST", f"/access-control/signing-key/{s['key']['id']}/rotate", authorization=bearer(s["credential"])
+        ),
+    ),
+    "rotate": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "POST", f"/iam/signing-keys/{s['key']['id']}/rotate", authorization=basic(s["credential"])
         ),
     ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
@@ -123,7 +153,7 @@ def test_fault_is_a_503_with_retry_after(
     assert reply.status == 503, reply.body
     assert reply.headers["retry-after"] == "1"
     body = reply.json()
-    if site in {"create (Livepeer)", "get", "update"}:  # the Livepeer routes
+    if site in {"create (Livepeer)", "get", "update", "rotate, reading the old key"}:  # the Livepeer routes
         assert set(body) == {"errors"}
     else:
         assert (body["success"], body["error"]["code"]) == (False, 503)

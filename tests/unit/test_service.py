@@ -8,7 +8,7 @@ import pytest
 
 from signing_keys.config import Settings
 from signing_keys.errors import KeyLimitReached, KeyNotFound
-from signing_keys.models import Algorithm
+from signing_keys.models import Algorithm, KeyUpdate
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore
 
@@ -45,7 +45,7 @@ def test_another_workspaces_key_is_not_found(service: KeyService) -> None:
     with pytest.raises(KeyNotFound):
         service.get_key("ws-a", key_id)
     with pytest.raises(KeyNotFound):
-        service.update_key("ws-a", key_id, name="taken", disabled=None)
+        service.update_key("ws-a", key_id, KeyUpdate(name="taken"))
     with pytest.raises(KeyNotFound):
         service.delete_key("ws-a", key_id)
     assert service.get_key("ws-b", key_id).name is None
@@ -57,7 +57,7 @@ def test_an_id_that_cannot_be_a_key_is_not_found_without_a_read(
 ) -> None:
     for operation in (
         lambda: service.get_key("ws-a", key_id),
-        lambda: service.update_key("ws-a", key_id, name="x", disabled=None),
+        lambda: service.update_key("ws-a", key_id, KeyUpdate(name="x")),
         lambda: service.delete_key("ws-a", key_id),
     ):
         with pytest.raises(KeyNotFound):
@@ -85,7 +85,7 @@ def test_a_second_delete_is_not_found_and_frees_nothing_more(service: KeyService
 
 def test_update_changes_only_what_it_is_given(service: KeyService) -> None:
     key_id = create(service, name="before")
-    service.update_key("ws-a", key_id, name=None, disabled=True)
+    service.update_key("ws-a", key_id, KeyUpdate(disabled=True))
     key = service.get_key("ws-a", key_id)
     assert (key.name, key.disabled) == ("before", True)
 

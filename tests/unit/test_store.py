@@ -10,7 +10,7 @@ import pytest
 
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
 from signing_keys.errors import KeyNotFound, ServiceUnavailable
-from signing_keys.models import Algorithm, SigningKey
+from signing_keys.models import Algorithm, KeyUpdate, SigningKey
 from signing_keys.store import KeyStore
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
@@ -56,7 +56,7 @@ def test_a_key_reads_back_as_written(store: KeyStore) -> None:
 def test_delete_and_update_are_conditional_on_the_workspace(store: KeyStore) -> None:
     store.add_key(key(), key_limit=10)
     with pytest.raises(KeyNotFound):
-        store.update_key("ws-b", KEY_ID, name="taken", disabled=None)
+        store.update_key("ws-b", KEY_ID, KeyUpdate(name="taken"))
     with pytest.raises(KeyNotFound):
         store.delete_key("ws-b", KEY_ID)
     assert store.get_key(KEY_ID) == key()

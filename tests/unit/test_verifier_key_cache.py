@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from signing_keys.config import Settings
+from signing_keys.models import KeyUpdate
 from signing_keys.verification import KEY_CACHE_ENTRIES, Rejection, TokenRejected, TokenVerifier
 from tests.unit.verification_support import (
     MEDIA,
@@ -44,7 +45,7 @@ def rejection(verifier: TokenVerifier, token: str) -> Rejection | None:
 
 CHANGES: dict[str, tuple[Callable[[MotoKeys, str], None], Rejection]] = {
     "disabled": (
-        lambda table, key_id: table.service.update_key(WORKSPACE, key_id, name=None, disabled=True),
+        lambda table, key_id: table.service.update_key(WORKSPACE, key_id, KeyUpdate(disabled=True)),
         Rejection.DISABLED_KEY,
     ),
     "deleted": (lambda table, key_id: table.service.delete_key(WORKSPACE, key_id), Rejection.UNKNOWN_KEY),
@@ -74,11 +75,11 @@ def test_a_re_enabled_key_verifies_again_exactly_when_its_cached_lookup_expires(
     clock = FakeClock()
     verifier = TokenVerifier(table.store, SETTINGS, clock=clock)
     signer = table.create()
-    table.service.update_key(WORKSPACE, signer.key.key_id, name=None, disabled=True)
+    table.service.update_key(WORKSPACE, signer.key.key_id, KeyUpdate(disabled=True))
     token = signer.token()
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
     # When it is enabled again
-    table.service.update_key(WORKSPACE, signer.key.key_id, name=None, disabled=False)
+    table.service.update_key(WORKSPACE, signer.key.key_id, KeyUpdate(disabled=False))
     # Then it is still refused until the cached lookup expires, and verifies from then on
     clock.advance(0.999)
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
@@ -93,7 +94,7 @@ def test_without_a_cache_a_disabled_key_is_refused_on_the_next_verification(tabl
     token = signer.token()
     assert rejection(verifier, token) is None
     # When the key is disabled, with no time passing at all
-    table.service.update_key(WORKSPACE, signer.key.key_id, name=None, disabled=True)
+    table.service.update_key(WORKSPACE, signer.key.key_id, KeyUpdate(disabled=True))
     # Then the very next verification reads the key again and refuses the token
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
 

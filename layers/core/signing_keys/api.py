@@ -141,7 +141,7 @@ def rest_resolver() -> APIGatewayRestResolver:
 # -- operations: registered from the route table ----------------------------------------------------------
 _ERROR_DESCRIPTIONS = {
     401: "Missing or invalid credential (management routes) or token (playback)",
-    403: "Key limit reached (create), or a valid token for another media or a disabled key (playback)",
+    403: "Key limit reached (create, rotate), or a valid token the key may not open this media with (playback)",
     404: "No such key in this workspace: an id of any other shape, or another workspace's key, answers the same",
     413: "Request body too large",
     415: "Body is not application/json",

@@ -10,3 +10,12 @@ from __future__ import annotations
 MAX_PUBLIC_KEY_CHARS = 4096
 MAX_NAME_CHARS = 256
 MAX_PROJECT_ID_CHARS = 128
+
+# Key policies (design.md §8): how many media patterns a key may name, the shortest per-key token lifetime
+# (the longest is the deployment's MaxTokenLifetimeSeconds), and how long a rotated key may keep verifying.
+MAX_ALLOWED_MEDIA = 50
+MIN_KEY_TOKEN_LIFETIME_SECONDS = 60
+MAX_ROTATION_OVERLAP_SECONDS = 604_800  # a week
+DEFAULT_ROTATION_OVERLAP_SECONDS = 3_600
+# Epoch milliseconds of the last moment of year 9999: no later expiry is a date.
+LATEST_EPOCH_MILLIS = 253_402_300_799_999
