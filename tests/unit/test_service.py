@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.errors import KeyLimitReached, KeyNotFound
-from signing_keys.models import Algorithm, KeyUpdate
+from signing_keys.errors import InvalidInput, KeyLimitReached, KeyNotFound
+from signing_keys.models import Algorithm, KeyPolicy, KeyUpdate
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore
 
@@ -102,3 +103,44 @@ def test_pages_count_from_one(store: KeyStore, total: int, page: int, expected: 
     result = roomy.page_of_keys("ws-a", page_size=2, page=page)
     assert (len(result.keys), result.page_count) == expected
     assert (result.total, result.page) == (total, page)
+
+
+# -- key policies: what only the service can check (the clock, the deployment's lifetime cap) ----------------
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clocked(store: KeyStore) -> KeyService:
+    return KeyService(store, Settings(table_name="unused", max_token_lifetime_seconds=3600), now=lambda: NOW)
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        (KeyPolicy(expires_at=NOW), "expiresAt"),
+        (KeyPolicy(expires_at=NOW - timedelta(days=1)), "expiresAt"),
+        (KeyPolicy(max_token_lifetime_seconds=3601), "maxTokenLifetimeSeconds"),
+    ],
+)
+def test_a_policy_the_clock_or_the_cap_forbids_is_invalid_on_create_and_update(
+    clocked: KeyService, store: KeyStore, policy: KeyPolicy, field: str
+) -> None:
+    # Given an expiry not in the future, or a lifetime over MaxTokenLifetimeSeconds
+    # When a key is created with it, Then it is refused naming the field, and nothing is stored
+    with pytest.raises(InvalidInput) as refused:
+        clocked.create_key("ws-a", default_algorithm=Algorithm.ES256, policy=policy)
+    assert [error.field for error in refused.value.fields] == [field]
+    assert store.list_keys("ws-a") == []
+    # And an update to it is refused the same way, leaving the key as it was
+    key = clocked.create_key("ws-a", default_algorithm=Algorithm.ES256).key
+    update = KeyUpdate(expires_at=policy.expires_at, max_token_lifetime_seconds=policy.max_token_lifetime_seconds)
+    with pytest.raises(InvalidInput) as refused:
+        clocked.update_key("ws-a", key.key_id, update)
+    assert [error.field for error in refused.value.fields] == [field]
+    assert clocked.get_key("ws-a", key.key_id) == key
+
+
+def test_a_policy_at_the_bounds_is_stored(clocked: KeyService) -> None:
+    policy = KeyPolicy(expires_at=NOW + timedelta(milliseconds=1), max_token_lifetime_seconds=3600)
+    key = clocked.create_key("ws-a", default_algorithm=Algorithm.ES256, policy=policy).key
+    assert clocked.get_key("ws-a", key.key_id).policy == policy

@@ -185,9 +185,12 @@ class KeyService:
                     pairs[old.algorithm] = _generate(old.algorithm)
                 pair = pairs[old.algorithm]
                 algorithm, public_key_pem = pair.algorithm, pair.public_key_pem
+            successor_id = _key_id(workspace_id, public_key_pem)
+            if successor_id == old.key_id:
+                raise InvalidInput([FieldError("publicKey", "is the key being rotated; send a new public key")])
             now = self._now()
             successor = SigningKey(
-                key_id=_key_id(workspace_id, public_key_pem),
+                key_id=successor_id,
                 workspace_id=workspace_id,
                 algorithm=algorithm,
                 public_key_pem=public_key_pem,
