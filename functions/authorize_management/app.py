@@ -25,7 +25,8 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         workspace = credentials.workspace_for(request.headers.get("Authorization"))
     except Unauthenticated:
-        logger.info("credential rejected", extra={"route": request.method_arn.split("/", 1)[-1]})
+        # The route's template (`/iam/signing-keys/{signingKeyId}`), never the raw path: that is the caller's text.
+        logger.info("credential rejected", extra={"method": request.http_method, "resource": request.resource})
         # This exact message is how a Lambda authorizer makes API Gateway answer 401.
         raise Exception("Unauthorized") from None  # noqa: TRY002
     logger.debug("credential accepted", extra={"workspace_id": workspace})

@@ -1,6 +1,7 @@
 """`signing-keys-local`: the API on this machine without Docker, like `sam local start-api` / `invoke`.
 
 signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [--credential WS:TOKEN:SECRET]
+                             [--max-containers 4] [--no-throttle]
 signing-keys-local invoke CreateKeyFunction -e events/create_key.json
 signing-keys-local generate-event-files [--out events]
 """
@@ -14,13 +15,15 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from signing_keys_local.functions import FunctionHost
+from signing_keys_local.containers import DEFAULT_MAX_CONTAINERS, ContainerHost
+from signing_keys_local.functions import FunctionHost, InvocationFailed
 from signing_keys_local.template import LOCAL_REGION, Template, TemplateError
 
 DEFAULT_TEMPLATE = Path("template.yaml")
@@ -173,15 +176,28 @@ Python SDKs:
     )
 
 
+def _warm_up(containers: ContainerHost) -> None:
+    try:
+        containers.warm_up()
+    except InvocationFailed as failure:
+        print(f"a function failed to start:\n{failure.log_text()}", file=sys.stderr, flush=True)
+
+
 def start_api(args: argparse.Namespace) -> int:
     from signing_keys_local import openapi
     from signing_keys_local.gateway import Gateway
     from signing_keys_local.server import LocalApiServer
 
     started = time.monotonic()
-    template, host = _load(args.template, args.parameter_overrides)
+    # Containers write to the same streams as the runner, so a line must reach them in one write: print() writes
+    # its text and its newline apart, which write_through would pass on as two writes.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
+    # Requests go to containers (worker processes); the handlers are imported here too, for the OpenAPI document.
+    template, in_process = _load(args.template, args.parameter_overrides)
     try:
-        gateway = Gateway(template, host)
+        containers = ContainerHost(template, max_containers=args.max_containers)
+        gateway = Gateway(template, containers, throttling=not args.no_throttle)
     except TemplateError as error:
         raise RunnerError(str(error)) from None
     try:
@@ -206,20 +222,23 @@ def start_api(args: argparse.Namespace) -> int:
                 credentials = [SeededCredential(DEV_WORKSPACE, f"dev-{uuid.uuid4()}", secrets.token_urlsafe(32))]
             for credential in credentials:
                 seed_credential(template, credential)
-            host.load_all()  # as warm containers: import errors surface now, not on the first request
-            server.documents = openapi.documents(openapi.build(host))
+            in_process.load_all()  # an import error stops the runner now, not on the first request
+            if any(getattr(in_process.module(f), "app", None) is not None for f in in_process.functions):
+                server.documents = openapi.documents(openapi.build(in_process))  # from the Powertools resolvers
             _banner(server.url, credentials[0], generated, sys.stdout)
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
+            # One warm container per function, started behind the first requests (each would start its own).
+            threading.Thread(target=_warm_up, args=(containers,), name="warm-up", daemon=True).start()
             with contextlib.suppress(KeyboardInterrupt):
                 server.serve_forever()
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
         server.server_close()
+        containers.close()
     print("stopped", file=sys.stderr, flush=True)
     sys.stdout.flush()
-    # Everything the runner holds is in memory. moto keeps a deep copy of the table per transaction item, so
-    # after heavy use tearing that object graph down at interpreter exit takes seconds (measured: ~10 s after
-    # 1 250 creates, 6 M objects); nothing needs it, so leave at once.
+    # Everything the runner holds is in memory and the containers are gone: nothing needs an orderly teardown
+    # (the embedded DynamoDB's table, however large, would only be freed object by object), so leave at once.
     os._exit(0)
 
 
@@ -276,9 +295,9 @@ def invoke(args: argparse.Namespace) -> int:
             seed_examples(template)
         try:
             response = host.invoke(args.function, event)
-        except Exception as error:
+        except InvocationFailed as failure:
             # As `sam local invoke`: a function error is the invocation's result, not a failure of the command.
-            response = {"errorMessage": str(error), "errorType": type(error).__name__}
+            response = {"errorMessage": failure.message, "errorType": failure.error_type}
     response_out.write(json.dumps(response) + "\n")
     return 0
 
@@ -302,6 +321,13 @@ def generate_event_files(args: argparse.Namespace) -> int:
 
 
 # -- entry point --------------------------------------------------------------------------------------
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signing-keys-local", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -330,6 +356,18 @@ def _parser() -> argparse.ArgumentParser:
         help="seed a known credential (repeatable); without one a development credential is generated",
     )
     api.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    api.add_argument(
+        "--max-containers",
+        type=_positive,
+        default=DEFAULT_MAX_CONTAINERS,
+        metavar="N",
+        help=f"warm containers per function at most; beyond, requests wait for one (default {DEFAULT_MAX_CONTAINERS})",
+    )
+    api.add_argument(
+        "--no-throttle",
+        action="store_true",
+        help="ignore the stage's throttling limits (MethodSettings), e.g. for load tests",
+    )
     api.set_defaults(run=start_api)
 
     call = commands.add_parser("invoke", help="invoke one function with an event, like sam local invoke")

@@ -2,30 +2,127 @@
 
 moto evaluates conditions and transactions correctly but not atomically: concurrent requests interleave
 inside a transaction, and 50 parallel creates then overrun a limit of 10. One lock around dispatch makes
-each request atomic, as DynamoDB's are.
+each request atomic, as DynamoDB's are. While the server runs, `moto_adapter.flat_moto()` keeps moto's
+memory and per-request cost flat, and TransactWriteItems honours `ClientRequestToken` (moto ignores it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import json
 import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from signing_keys_local.moto_adapter import flat_moto
+from signing_keys_local.server import LISTEN_BACKLOG
 
 WSGIApp = Any
+StartResponse = Callable[..., Any]
+
+# DynamoDB remembers a transaction's ClientRequestToken for 10 minutes after the transaction completes.
+IDEMPOTENCY_WINDOW_SECONDS = 600.0
+_TRANSACT_WRITE_ITEMS = "DynamoDB_20120810.TransactWriteItems"
+_MISMATCH_TYPE = "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: str
+    headers: list[tuple[str, str]]
+    body: list[bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class _Committed:
+    """A committed transaction's receipt: its items' digest and moto's answer body (kept small: one per token)."""
+
+    expires_at: float
+    items_digest: bytes
+    body: bytes
+
+    def replay(self) -> _Answer:
+        headers = [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(self.body)))]
+        return _Answer("200 OK", headers, [self.body])
 
 
 class _Serialized:
-    def __init__(self, app: WSGIApp) -> None:
-        self._app = app
-        self._lock = threading.Lock()
+    """moto's WSGI app, one request at a time, with DynamoDB's idempotent transaction retries."""
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def __init__(self, app: WSGIApp, clock: Callable[[], float] = time.monotonic) -> None:
+        self._app = app
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._committed: OrderedDict[str, _Committed] = OrderedDict()  # by token, oldest first
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") == _TRANSACT_WRITE_ITEMS and environ.get("CONTENT_LENGTH", "").isdigit():
+            return self._transact(environ, start_response)  # (an SDK always sends the length)
         with self._lock:
-            # Materialize the body inside the lock: the work happens while the iterable is consumed.
-            return list(self._app(environ, start_response))
+            return self._run(environ, start_response).body
+
+    def _run(self, environ: dict[str, Any], start_response: StartResponse) -> _Answer:
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started.append((status, headers))
+            return start_response(status, headers, exc_info)
+
+        # Materialize the body inside the lock: the work happens while the iterable is consumed.
+        body = list(self._app(environ, capture))
+        status, headers = started[-1]
+        return _Answer(status, headers, body)
+
+    def _transact(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        payload = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        environ["wsgi.input"] = io.BytesIO(payload)
+        token, items_digest = _token_and_items(payload)
+        with self._lock:
+            if token is None:
+                return self._run(environ, start_response).body
+            now = self._clock()
+            while self._committed and next(iter(self._committed.values())).expires_at <= now:
+                self._committed.popitem(last=False)
+            known = self._committed.get(token)
+            if known is not None:
+                answer = known.replay() if known.items_digest == items_digest else _mismatch()
+                start_response(answer.status, answer.headers)
+                return answer.body
+            answer = self._run(environ, start_response)
+            if answer.status.startswith("200"):
+                # Only a committed transaction makes its token a receipt; a cancelled one may be retried.
+                expires_at = self._clock() + IDEMPOTENCY_WINDOW_SECONDS
+                self._committed[token] = _Committed(expires_at, items_digest, b"".join(answer.body))
+            return answer.body
+
+
+def _token_and_items(payload: bytes) -> tuple[str | None, bytes]:
+    """The request's ClientRequestToken and a digest of its TransactItems (what a retry must repeat)."""
+    try:
+        request = json.loads(payload)
+    except ValueError:
+        return None, b""  # moto answers the malformed request itself
+    if not isinstance(request, dict) or not isinstance(request.get("ClientRequestToken"), str):
+        return None, b""
+    items = json.dumps(request.get("TransactItems"), sort_keys=True, separators=(",", ":"))
+    return request["ClientRequestToken"], hashlib.sha256(items.encode("utf-8")).digest()
+
+
+def _mismatch() -> _Answer:
+    body = json.dumps(
+        {"__type": _MISMATCH_TYPE, "message": "ClientRequestToken was used with different TransactItems"}
+    ).encode("utf-8")
+    headers = [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+    return _Answer("400 Bad Request", headers, [body])
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -33,17 +130,23 @@ class _QuietRequestHandler(WSGIRequestHandler):
         """The runner logs API requests; the database's own requests would drown them."""
 
 
+class _Server(ThreadedWSGIServer):
+    request_queue_size = LISTEN_BACKLOG  # werkzeug's 128 would reset connections under a burst
+
+
 class EmbeddedDynamoDB:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        app = _Serialized(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+        app = _Serialized(DomainDispatcherApplication(create_backend_app), clock)
+        self._server = _Server(host, port, app, handler=_QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
+        self._adapted = contextlib.ExitStack()
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{self._server.host}:{self._server.port}"
 
     def start(self) -> EmbeddedDynamoDB:
+        self._adapted.enter_context(flat_moto())
         self._thread.start()
         return self
 
@@ -51,6 +154,7 @@ class EmbeddedDynamoDB:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._adapted.close()
 
 
 def ensure_table(endpoint_url: str | None, definition: dict[str, Any]) -> None:

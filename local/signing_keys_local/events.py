@@ -121,21 +121,26 @@ def authorizer_event(request: HttpRequest) -> dict[str, Any]:
 
 @dataclass
 class LambdaContext:
-    """What Lambda passes as `context`, enough for Powertools' Logger and Metrics."""
+    """What Lambda passes as `context`, enough for Powertools' Logger and Metrics.
+
+    `deadline` is the `time.monotonic()` instant at which Lambda stops the invocation (by default
+    `timeout_seconds` from now); a container receives the one its host enforces.
+    """
 
     function_name: str
     memory_limit_in_mb: int = 512
-    timeout_seconds: int = 10
+    timeout_seconds: float = 10
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = "local"
-    _deadline: float = field(default=0.0, repr=False)
+    deadline: float | None = None
+    _deadline: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.invoked_function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function_name}"
         self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
-        self._deadline = time.monotonic() + self.timeout_seconds
+        self._deadline = self.deadline if self.deadline is not None else time.monotonic() + self.timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -1,26 +1,35 @@
-"""What API Gateway does between the socket and the Lambda handler, for the routes in template.yaml:
-route matching, Lambda REQUEST authorizers with policy evaluation and caching, gateway responses, and the
-proxy integration's event and response formats."""
+"""What API Gateway does between the socket and the Lambda handler, for the routes in template.yaml: route
+matching, stage throttling, Lambda REQUEST authorizers with policy evaluation and caching, the proxy
+integration's event and response formats, and its own answers (gateway responses, gateway_responses.py)."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import fnmatch
 import json
 import re
 import sys
 import threading
 import time
-import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from signing_keys_local import gateway_responses
 from signing_keys_local.events import HttpRequest, authorizer_event, method_arn, proxy_event
-from signing_keys_local.functions import FunctionHost
-from signing_keys_local.template import Authorizer, GatewayResponse, Route, Template
+from signing_keys_local.functions import CallerGaveUp, FunctionInvoker, InvocationFailed
+from signing_keys_local.gateway_responses import GatewayError, GatewayResponse
+from signing_keys_local.template import DEFAULT_INTEGRATION_TIMEOUT_MILLIS, Authorizer, Route, Template
+from signing_keys_local.throttling import Clock, StageThrottle
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
+# API Gateway waits for a Lambda authorizer no longer than for an integration.
+AUTHORIZER_PATIENCE_SECONDS = DEFAULT_INTEGRATION_TIMEOUT_MILLIS / 1000
+# What a Lambda proxy integration may return (anything else is a malformed response).
+_PROXY_RESULT_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+_SCALARS = (str, int, float, bool)
 
 
 @dataclass(frozen=True)
@@ -52,38 +61,102 @@ class _Resource:
         return cls(path, re.compile("^/" + "/".join(parts) + "$"), (static, -greedy))
 
 
+class Rejected(Exception):
+    """The gateway answers the request itself, with this condition's gateway response."""
+
+    def __init__(self, error: GatewayError) -> None:
+        super().__init__(error.response_type)
+        self.error = error
+
+
 @dataclass(frozen=True)
-class _Allowed:
+class Policy:
+    """A Lambda authorizer's output, checked: the caller's context and the policy's statements."""
+
     context: dict[str, Any]
     statements: list[dict[str, Any]]
 
-    def permits(self, arn: str) -> bool:
+    def verdict(self, arn: str) -> GatewayError | None:
+        """None if the policy allows `arn`; else why not (an explicit Deny wins over any Allow)."""
+
         def matches(statement: dict[str, Any]) -> bool:
-            resources = statement.get("Resource", [])
+            resources = statement["Resource"]
             resources = [resources] if isinstance(resources, str) else resources
             return any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources)
 
-        effects = [str(s.get("Effect", "")).lower() for s in self.statements if matches(s)]
-        return "allow" in effects and "deny" not in effects
+        effects = {str(s["Effect"]).lower() for s in self.statements if matches(s)}
+        if "deny" in effects:
+            return gateway_responses.EXPLICIT_DENY
+        return None if "allow" in effects else gateway_responses.IMPLICIT_DENY
 
 
-class _Rejected(Exception):
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
+def authorizer_policy(output: Any) -> Policy:
+    """The policy in a Lambda authorizer's output; Rejected (AUTHORIZER_CONFIGURATION_ERROR) if it is not valid:
+    no principalId or policyDocument, a statement without an Allow/Deny Effect or Resource, or a context value
+    that is not a string, number or boolean."""
+    invalid = Rejected(gateway_responses.AUTHORIZER_CONFIGURATION_ERROR)
+    if not isinstance(output, dict) or "principalId" not in output:
+        raise invalid
+    document = output.get("policyDocument")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not isinstance(statements, list):
+        raise invalid
+    for statement in statements:
+        if not isinstance(statement, dict) or str(statement.get("Effect", "")).lower() not in {"allow", "deny"}:
+            raise invalid
+        resource = statement.get("Resource")
+        if not isinstance(resource, str) and not (
+            isinstance(resource, list) and all(isinstance(r, str) for r in resource)
+        ):
+            raise invalid
+    context = output.get("context") or {}
+    if not isinstance(context, dict) or not all(isinstance(value, _SCALARS) for value in context.values()):
+        raise invalid
+    return Policy(context={"principalId": output["principalId"], **context}, statements=statements)
+
+
+def proxy_result(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of a Lambda proxy integration's result; Rejected (the function error 502) if
+    it is malformed, as API Gateway rejects it."""
+    malformed = Rejected(gateway_responses.FUNCTION_ERROR)
+    if not isinstance(response, dict) or not set(response) <= _PROXY_RESULT_KEYS:
+        raise malformed
+    try:
+        status = int(response.get("statusCode") or 200)
+        headers = [(str(name), str(value)) for name, value in (response.get("headers") or {}).items()]
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers.extend((str(name), str(value)) for value in values)
+        body = response.get("body") or ""
+        if not isinstance(body, str):
+            raise malformed
+        payload = base64.b64decode(body, validate=True) if response.get("isBase64Encoded") else body.encode("utf-8")
+    except (AttributeError, TypeError, ValueError, binascii.Error):
+        raise malformed from None
+    if not 100 <= status <= 599:
+        raise malformed
+    return status, headers, payload
+
+
+def _log(text: str) -> None:
+    # For the developer, as Lambda's and API Gateway's logs would say it; one write, as containers share stderr.
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 class Gateway:
-    def __init__(self, template: Template, host: FunctionHost) -> None:
+    def __init__(
+        self, template: Template, host: FunctionInvoker, *, throttling: bool = True, clock: Clock = time.monotonic
+    ) -> None:
         self.stage = template.stage()
         self.host = host
         self.authorizers: dict[str, Authorizer] = template.authorizers()
         self.responses: dict[str, GatewayResponse] = template.gateway_responses()
+        self.throttle = StageThrottle(template.throttle_limits() if throttling else {}, clock)
         self.routes: dict[str, dict[str, Route]] = {}
         for route in template.routes():
             self.routes.setdefault(route.path, {})[route.method] = route
         self._resources = sorted((_Resource.of(p) for p in self.routes), key=lambda r: r.rank, reverse=True)
-        self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, _Allowed]] = {}
+        self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, Policy]] = {}
         self._cache_lock = threading.Lock()
 
     # -- routing -------------------------------------------------------------------------------------
@@ -112,29 +185,27 @@ class Gateway:
         body: bytes | None,
         source_ip: str = "127.0.0.1",
     ) -> GatewayResult:
-        if body is not None and len(body) > MAX_PAYLOAD_BYTES:
-            return self.gateway_response("REQUEST_TOO_LARGE")
-        matched = self.match(method, path)
-        if matched is None:
-            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN")
-        route, path_parameters = matched
         request = HttpRequest(
-            method=method,
-            path=path,
-            resource=route.path,
-            path_parameters=path_parameters,
-            query=query,
-            headers=headers,
-            body=body,
-            stage=self.stage,
-            source_ip=source_ip,
+            method=method, path=path, resource="", query=query, headers=headers, body=body, source_ip=source_ip
         )
-        authorizer_context: dict[str, Any] | None = None
+        try:
+            return self._serve(request)
+        except Rejected as rejected:
+            return self.gateway_response(rejected.error, request.request_id)
+
+    def _serve(self, request: HttpRequest) -> GatewayResult:
+        if request.body is not None and len(request.body) > MAX_PAYLOAD_BYTES:
+            raise Rejected(gateway_responses.REQUEST_TOO_LARGE)
+        matched = self.match(request.method, request.path)
+        if matched is None:
+            raise Rejected(gateway_responses.MISSING_AUTHENTICATION_TOKEN)
+        route, request.path_parameters = matched
+        request.resource, request.stage = route.path, self.stage
+        if not self.throttle.admits(route.path, route.method):
+            raise Rejected(gateway_responses.THROTTLED)
+        authorizer_context = None
         if route.authorizer is not None:
-            try:
-                authorizer_context = self._authorize(self.authorizers[route.authorizer], request)
-            except _Rejected as rejected:
-                return self.gateway_response(rejected.kind)
+            authorizer_context = self._authorize(self.authorizers[route.authorizer], request)
         return self._integrate(route, proxy_event(request, authorizer_context))
 
     def _identity(self, authorizer: Authorizer, request: HttpRequest) -> tuple[str, ...] | None:
@@ -155,21 +226,21 @@ class Gateway:
         identity = self._identity(authorizer, request)
         if identity is None:
             # API Gateway answers 401 itself, without calling the authorizer, when an identity source is missing.
-            raise _Rejected("UNAUTHORIZED")
-        arn = method_arn(request.stage, request.method, request.path)
+            raise Rejected(gateway_responses.UNAUTHORIZED)
         cache_key = (authorizer.name, identity)
         started = time.monotonic()
-        allowed = self._cached(cache_key) if authorizer.ttl_seconds > 0 and identity else None
-        if allowed is None:
-            allowed = self._run_authorizer(authorizer, request)
+        policy = self._cached(cache_key) if authorizer.ttl_seconds > 0 and identity else None
+        if policy is None:
+            policy = self._run_authorizer(authorizer, request)
             if authorizer.ttl_seconds > 0 and identity:
                 with self._cache_lock:
-                    self._cache[cache_key] = (time.monotonic() + authorizer.ttl_seconds, allowed)
-        if not allowed.permits(arn):
-            raise _Rejected("ACCESS_DENIED")
-        return {**allowed.context, "integrationLatency": int((time.monotonic() - started) * 1000)}
+                    self._cache[cache_key] = (time.monotonic() + authorizer.ttl_seconds, policy)
+        refused = policy.verdict(method_arn(request.stage, request.method, request.path))
+        if refused is not None:
+            raise Rejected(refused)
+        return {**policy.context, "integrationLatency": int((time.monotonic() - started) * 1000)}
 
-    def _cached(self, key: tuple[str, tuple[str, ...]]) -> _Allowed | None:
+    def _cached(self, key: tuple[str, tuple[str, ...]]) -> Policy | None:
         with self._cache_lock:
             entry = self._cache.get(key)
             if entry is None or entry[0] < time.monotonic():
@@ -177,41 +248,46 @@ class Gateway:
                 return None
             return entry[1]
 
-    def _run_authorizer(self, authorizer: Authorizer, request: HttpRequest) -> _Allowed:
+    def _run_authorizer(self, authorizer: Authorizer, request: HttpRequest) -> Policy:
         try:
-            output = self.host.invoke(authorizer.function_id, authorizer_event(request))
-        except Exception as error:
-            raise _Rejected("UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE") from None
-        try:
-            statements = output["policyDocument"]["Statement"]
-            principal = output["principalId"]
-            context = dict(output.get("context") or {})
-        except (KeyError, TypeError):
-            raise _Rejected("AUTHORIZER_CONFIGURATION_ERROR") from None
-        return _Allowed(context={"principalId": principal, **context}, statements=list(statements))
+            output = self.host.invoke(
+                authorizer.function_id, authorizer_event(request), patience_seconds=AUTHORIZER_PATIENCE_SECONDS
+            )
+        except InvocationFailed as failure:
+            # Exactly this message is how a Lambda authorizer asks for a 401; any other error (its Timeout too)
+            # is API Gateway's AUTHORIZER_CONFIGURATION_ERROR.
+            if failure.message == "Unauthorized":
+                raise Rejected(gateway_responses.UNAUTHORIZED) from None
+            _log(failure.log_text())
+            raise Rejected(gateway_responses.AUTHORIZER_CONFIGURATION_ERROR) from None
+        except CallerGaveUp:
+            raise Rejected(gateway_responses.AUTHORIZER_CONFIGURATION_ERROR) from None
+        return authorizer_policy(output)
 
     def _integrate(self, route: Route, event: dict[str, Any]) -> GatewayResult:
         try:
-            response = self.host.invoke(route.function_id, event)
-            status = int(response["statusCode"])
-            headers: list[tuple[str, str]] = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]
-            for name, values in (response.get("multiValueHeaders") or {}).items():
-                headers.extend((name, str(v)) for v in values)
-            body = response.get("body") or ""
-            payload = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
-        except Exception:
-            # What Lambda would write to the function's log: the unhandled error, for the developer.
-            traceback.print_exc(file=sys.stderr)
-            return self.gateway_response("INTEGRATION_FAILURE")
+            response = self.host.invoke(route.function_id, event, patience_seconds=route.integration_timeout_seconds)
+        except InvocationFailed as failure:
+            _log(failure.log_text())
+            raise Rejected(gateway_responses.FUNCTION_ERROR) from None
+        except CallerGaveUp:
+            raise Rejected(gateway_responses.INTEGRATION_TIMEOUT) from None
+        try:
+            status, headers, payload = proxy_result(response)
+        except Rejected:
+            _log(f"Execution failed due to configuration error: Malformed Lambda proxy response ({route.function_id})")
+            raise
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
         headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
         return GatewayResult(status, headers, payload)
 
-    def gateway_response(self, kind: str) -> GatewayResult:
-        response = self.responses[kind]
-        headers = [("Content-Type", "application/json"), *response.headers.items()]
-        return GatewayResult(response.status, headers, response.body.encode("utf-8"))
+    def gateway_response(self, error: GatewayError | str, request_id: str | None = None) -> GatewayResult:
+        """The gateway's own answer for a condition (or a response type's usual condition)."""
+        condition = gateway_responses.BY_TYPE[error] if isinstance(error, str) else error
+        rendered = gateway_responses.render(condition, self.responses)
+        headers = [*rendered.headers, ("x-amzn-RequestId", request_id or str(uuid.uuid4()))]
+        return GatewayResult(rendered.status, headers, rendered.body)
 
 
 def problem(status: int, message: str) -> GatewayResult:

@@ -1,19 +1,26 @@
 """Reads template.yaml the way SAM does for the parts the runner needs: parameters, functions, routes,
-authorizers, gateway responses and the table definition."""
+authorizers, gateway responses, stage throttling and the table definition."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from signing_keys_local.gateway_responses import TYPE_STATUS, GatewayResponse
+from signing_keys_local.throttling import ANY_RESOURCE, ThrottleLimit, decode_resource_path
+
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_STACK = "signing-keys-local"
 LOCAL_API_ID = "localapi"
+# What Lambda and API Gateway assume when the template says nothing.
+DEFAULT_TIMEOUT_SECONDS = 3
+DEFAULT_MEMORY_MB = 128
+DEFAULT_INTEGRATION_TIMEOUT_MILLIS = 29_000
 
 _INTRINSICS = ("Ref", "Condition")
 _FN_INTRINSICS = (
@@ -79,6 +86,8 @@ class Route:
     path: str  # as in the template, e.g. /iam/signing-keys/{signingKeyId}
     function_id: str
     authorizer: str | None
+    # How long API Gateway waits for the function (the event's TimeoutInMillis) before answering 504.
+    integration_timeout_seconds: float = DEFAULT_INTEGRATION_TIMEOUT_MILLIS / 1000
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,8 @@ class Function:
     code_uri: Path
     handler: str
     environment: dict[str, str]
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    memory_mb: int = DEFAULT_MEMORY_MB
 
     @property
     def module_path(self) -> Path:
@@ -97,26 +108,10 @@ class Function:
     def handler_name(self) -> str:
         return self.handler.rpartition(".")[2]
 
-
-@dataclass(frozen=True)
-class GatewayResponse:
-    status: int
-    body: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-# API Gateway's own answers where the template configures none.
-DEFAULT_GATEWAY_RESPONSES = {
-    "UNAUTHORIZED": GatewayResponse(401, '{"message":"Unauthorized"}'),
-    "ACCESS_DENIED": GatewayResponse(
-        403, '{"message":"User is not authorized to access this resource with an explicit deny"}'
-    ),
-    "MISSING_AUTHENTICATION_TOKEN": GatewayResponse(403, '{"message":"Missing Authentication Token"}'),
-    "AUTHORIZER_FAILURE": GatewayResponse(500, '{"message":null}'),
-    "AUTHORIZER_CONFIGURATION_ERROR": GatewayResponse(500, '{"message":null}'),
-    "INTEGRATION_FAILURE": GatewayResponse(502, '{"message":"Internal server error"}'),
-    "REQUEST_TOO_LARGE": GatewayResponse(413, '{"message":"Request Too Long"}'),
-}
+    @property
+    def function_name(self) -> str:
+        """The deployed function's name, as Lambda reports it in the context."""
+        return f"{LOCAL_STACK}-{self.logical_id}"
 
 
 class Template:
@@ -216,6 +211,10 @@ class Template:
         variables = ((self.document.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
         return {name: str(value) for name, value in self.resolve(variables.get("Variables") or {}).items()}
 
+    def _setting(self, name: str, properties: dict[str, Any], globals_: dict[str, Any], default: Any) -> Any:
+        """A function property, else its Globals value, else Lambda's default."""
+        return self.resolve(properties.get(name, globals_.get(name, default)))
+
     def functions(self) -> dict[str, Function]:
         globals_ = (self.document.get("Globals") or {}).get("Function") or {}
         functions: dict[str, Function] = {}
@@ -233,6 +232,8 @@ class Template:
                 code_uri=(self.root / code_uri).resolve(),
                 handler=handler,
                 environment={k: str(v) for k, v in self.resolve(env).items()},
+                timeout_seconds=float(self._setting("Timeout", props, globals_, DEFAULT_TIMEOUT_SECONDS)),
+                memory_mb=int(self._setting("MemorySize", props, globals_, DEFAULT_MEMORY_MB)),
             )
             if not function.module_path.is_file():
                 raise TemplateError(f"{rid}: handler module {function.module_path} does not exist")
@@ -276,30 +277,53 @@ class Template:
                     continue
                 props = event.get("Properties") or {}
                 authorizer = (props.get("Auth") or {}).get("Authorizer", default)
+                patience = self.resolve(props.get("TimeoutInMillis", DEFAULT_INTEGRATION_TIMEOUT_MILLIS))
                 routes.append(
                     Route(
                         method=str(props["Method"]).upper(),
                         path=str(props["Path"]),
                         function_id=rid,
                         authorizer=None if authorizer in (None, "NONE") else authorizer,
+                        integration_timeout_seconds=int(patience) / 1000,
                     )
                 )
         return routes
 
     def gateway_responses(self) -> dict[str, GatewayResponse]:
-        responses = dict(DEFAULT_GATEWAY_RESPONSES)
-        for kind, spec in (self._api().get("GatewayResponses") or {}).items():
-            headers = {
-                name: str(value).strip("'")
-                for name, value in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items()
-            }
-            default = responses.get(kind, GatewayResponse(500, '{"message":null}'))
+        """The API's `GatewayResponses`, as written: what they leave out, API Gateway fills in (gateway_responses)."""
+        responses: dict[str, GatewayResponse] = {}
+        for kind, spec in (self.resolve(self._api().get("GatewayResponses")) or {}).items():
+            if kind not in TYPE_STATUS:
+                raise TemplateError(f"GatewayResponses: {kind} is not an API Gateway response type")
+            headers = {}
+            for name, value in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items():
+                text = str(value)
+                if len(text) < 2 or not (text.startswith("'") and text.endswith("'")):
+                    raise TemplateError(f"GatewayResponses {kind}: header {name} must be a quoted static value")
+                headers[name] = text[1:-1]
+            status = spec.get("StatusCode")
             responses[kind] = GatewayResponse(
-                status=int(spec.get("StatusCode", default.status)),
-                body=(spec.get("ResponseTemplates") or {}).get("application/json", default.body),
+                status=int(status) if status is not None else None,
+                body=(spec.get("ResponseTemplates") or {}).get("application/json"),
                 headers=headers,
             )
         return responses
+
+    def throttle_limits(self) -> dict[tuple[str, str], ThrottleLimit]:
+        """The stage's `MethodSettings` throttling, keyed by (resource path, HTTP method), `*` for any."""
+        limits: dict[tuple[str, str], ThrottleLimit] = {}
+        paths = {route.path for route in self.routes()} | {ANY_RESOURCE}
+        for setting in self.resolve(self._api().get("MethodSettings")) or []:
+            if "ThrottlingRateLimit" not in setting and "ThrottlingBurstLimit" not in setting:
+                continue  # logging or metrics settings only
+            if "ThrottlingRateLimit" not in setting or "ThrottlingBurstLimit" not in setting:
+                raise TemplateError("MethodSettings: set ThrottlingRateLimit and ThrottlingBurstLimit together")
+            path = decode_resource_path(str(setting["ResourcePath"]))
+            if path not in paths:
+                raise TemplateError(f"MethodSettings: no route has the resource {setting['ResourcePath']} ({path})")
+            key = (path, str(setting["HttpMethod"]).upper())
+            limits[key] = ThrottleLimit(float(setting["ThrottlingRateLimit"]), int(setting["ThrottlingBurstLimit"]))
+        return limits
 
     def table_definition(self) -> dict[str, Any]:
         """create_table arguments taken from the template's own table, so tests and deployment agree."""

@@ -4,7 +4,6 @@ and the key counter still equals the key items afterwards."""
 from __future__ import annotations
 
 import base64
-import json
 import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -15,6 +14,7 @@ import jwt
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
+from tests.api.conftest import ApiFactory
 from tests.support import LocalApi, Reply, basic, bearer
 
 FAULTS = {
@@ -54,11 +54,15 @@ def injector() -> Iterator[Injector]:
     boto3.DEFAULT_SESSION = None
 
 
-@pytest.fixture
-def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
+def seed(api: LocalApi) -> dict[str, Any]:
     credential = api.credential("ws-a")
     key = api.request("POST", "/access-control/signing-key", authorization=bearer(credential)).json()
     return {"credential": credential, "key": key}
+
+
+@pytest.fixture
+def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
+    return seed(api)
 
 
 def token(key: dict[str, Any]) -> str:
@@ -130,10 +134,11 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         ),
     ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
-    "playback verification": (
-        "GetItem",
-        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
-    ),
+}
+# An authorizer cannot choose its status: a fault in one is API Gateway's AUTHORIZER_CONFIGURATION_ERROR.
+AUTHORIZER_CALL_SITES: dict[str, Call] = {
+    "management": lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"])),
+    "playback": lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
 }
 
 
@@ -161,13 +166,22 @@ def test_fault_is_a_503_with_retry_after(
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])
-def test_authorizer_fault_is_a_503_with_retry_after(api: LocalApi, injector: Injector, fault: str) -> None:
-    credential = api.credential("ws-a")
+@pytest.mark.parametrize("site", sorted(AUTHORIZER_CALL_SITES))
+def test_authorizer_fault_is_the_gateways_500_with_retry_after(
+    make_api: ApiFactory, injector: Injector, site: str, fault: str
+) -> None:
+    # Given an API whose authorizers read on every request, and DynamoDB failing for GetItem
+    api = make_api(AuthorizerCacheTtlSeconds="0")
+    seeded = seed(api)
     injector.operation, injector.fault = "GetItem", fault
-    reply = api.request("GET", "/iam/signing-keys", authorization=basic(credential))
-    assert reply.status == 503
+    # When the authorizer runs
+    reply = AUTHORIZER_CALL_SITES[site](api, seeded)
+    # Then API Gateway answers for it (the authorizer raised): 500, told to retry, in the union error shape
+    assert injector.injected >= 1
+    assert reply.status == 500
+    assert reply.headers["x-amzn-errortype"] == "AuthorizerConfigurationException"
     assert reply.headers["retry-after"] == "1"
-    assert json.loads(reply.body)["error"]["code"] == 503
+    assert (reply.json()["error"]["code"], reply.json()["errors"]) == (500, ["Internal server error"])
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])

@@ -92,6 +92,7 @@ def start_runner(*args: str) -> Runner:
 
 CREDENTIAL = ("ws-it", "tok-it", "secret-it-0123456789")
 FUZZ_CREDENTIAL = ("ws-fuzz", "tok-fuzz", "secret-fuzz-0123456789")  # fuzzing fills its workspace to the limit
+FRONT_CREDENTIAL = ("ws-front", "tok-front", "secret-front-0123456789")  # the HTTP front's framing tests
 RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
 MACHINE_WORKSPACES = ["ws-machine-a", "ws-machine-b"]
 # Key policies and rotation (test_key_policies_over_http.py): one workspace per test, so limits never interact.
@@ -104,6 +105,7 @@ def runner() -> Iterator[Runner]:
     credentials = [
         CREDENTIAL,
         FUZZ_CREDENTIAL,
+        FRONT_CREDENTIAL,
         *(
             (ws, f"tok-{ws}", f"secret-{ws}")
             for ws in RACE_WORKSPACES + MACHINE_WORKSPACES + POLICY_WORKSPACES + ROTATION_RACE_WORKSPACES

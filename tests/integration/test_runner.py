@@ -84,7 +84,11 @@ def test_oversize_request_is_413_from_the_gateway(runner: Runner) -> None:
     response = connection.getresponse()
     # Then it is the gateway's 413, and no handler ran
     assert response.status == 413
-    assert json.loads(response.read()) == {"message": "Request Too Long"}
+    assert json.loads(response.read()) == {
+        "success": False,
+        "error": {"code": 413, "message": "Request too large"},
+        "errors": ["Request too large"],
+    }
     connection.close()
 
 
