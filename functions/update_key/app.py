@@ -41,7 +41,7 @@ def update_fastpix_key(
 ) -> Response[Any]:
     _require_a_field(body)
     workspace_id = caller(app).workspace_id
-    service.update_key(workspace_id, signingKeyId, fastpix.key_update(body))
+    service.update_key(workspace_id, signingKeyId, body.key_update())
     # The transaction returns nothing: the key as it now is takes one read (a later write may show in it).
     return fastpix.key_detail(service.get_key(workspace_id, signingKeyId))
 

@@ -120,7 +120,7 @@ def test_livepeer_expires_at_becomes_the_policys_moment() -> None:
     for sent in (EXPIRES_AT_MILLIS, float(EXPIRES_AT_MILLIS)):
         body = livepeer.LivepeerCreateKeyRequest.model_validate({"expiresAt": sent})
         # Then the policy expires at that millisecond
-        assert livepeer.key_policy(body).expires_at == EXPIRES_AT
+        assert body.key_policy().expires_at == EXPIRES_AT
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_livepeer_expires_at_becomes_the_policys_moment() -> None:
 )
 def test_fastpix_expires_at_is_iso_8601_with_an_offset(sent: str, expected: datetime) -> None:
     body = fastpix.FastPixUpdateKeyRequest.model_validate({"expiresAt": sent})
-    update = fastpix.key_update(body)
+    update = body.key_update()
     assert update.expires_at == expected
     assert update.expires_at.tzinfo is not None
 
@@ -172,8 +172,8 @@ def test_name_and_disabled_cannot_be_cleared_with_null() -> None:
 
 
 def test_a_create_without_policy_fields_is_a_key_without_limits() -> None:
-    assert livepeer.key_policy(None) == fastpix.key_policy(None) == KeyPolicy()
-    assert livepeer.key_policy(livepeer.LivepeerCreateKeyRequest(name="n")) == KeyPolicy()
+    assert livepeer.LivepeerCreateKeyRequest(name="n").key_policy() == KeyPolicy()
+    assert fastpix.FastPixCreateKeyRequest().key_policy() == KeyPolicy()
 
 
 def test_rotation_overlaps_an_hour_unless_told_otherwise() -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.limits import (
     DEFAULT_ROTATION_OVERLAP_SECONDS,
@@ -21,7 +23,7 @@ from signing_keys.limits import (
     MAX_ROTATION_OVERLAP_SECONDS,
     MIN_KEY_TOKEN_LIFETIME_SECONDS,
 )
-from signing_keys.models import KEEP, Keep
+from signing_keys.models import KEEP, Keep, KeyPolicy, KeyUpdate
 from signing_keys.patterns import MEDIA_PATTERN, is_media_pattern
 
 JSON = "application/json"
@@ -124,6 +126,54 @@ def given(body: BaseModel, field: str, convert: Callable[[Any], Converted]) -> C
 
 def optional_tuple(values: list[Value] | None) -> tuple[Value, ...] | None:
     return None if values is None else tuple(values)
+
+
+class PolicyRequest(BaseModel):
+    """The policy fields of a create or update body. Each dialect declares `expiresAt` in its own style and says
+    what moment it names (`expiry_of`). On create, absent or null is no limit; on update, absent is unchanged and
+    null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+    expiresAt: Any = omitted_or_null()
+    allowedMedia: AllowedMedia | None = omitted_or_null()
+    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
+
+    @staticmethod
+    def expiry_of(sent: Any) -> datetime:
+        raise NotImplementedError
+
+    def key_policy(self) -> KeyPolicy:
+        return KeyPolicy(
+            expires_at=None if self.expiresAt is None else self.expiry_of(self.expiresAt),
+            allowed_media=optional_tuple(self.allowedMedia),
+            max_token_lifetime_seconds=self.maxTokenLifetimeSeconds,
+        )
+
+    def key_update(self) -> KeyUpdate:
+        return KeyUpdate(
+            expires_at=given(self, "expiresAt", self.expiry_of),
+            allowed_media=given(self, "allowedMedia", tuple),
+            max_token_lifetime_seconds=given(self, "maxTokenLifetimeSeconds", int),
+        )
+
+
+# The policy fields of a key as both dialects show it (each adds `expiresAt` in its own style), left out when unset.
+ShownAllowedMedia = Annotated[
+    list[str] | SkipJsonSchema[None],
+    omitted_when_unset(description="the media ids and `prefix*` patterns its tokens may open; absent: any"),
+]
+ShownTokenLifetime = Annotated[
+    int | SkipJsonSchema[None], omitted_when_unset(description="longest lifetime its tokens may have")
+]
+
+
+def shown_policy(policy: KeyPolicy, moment: Callable[[datetime], Any]) -> dict[str, Any]:
+    """The policy's fields for a key body, `expiresAt` written by `moment` (epoch ms or ISO-8601)."""
+    return {
+        "expiresAt": None if policy.expires_at is None else moment(policy.expires_at),
+        "allowedMedia": None if policy.allowed_media is None else list(policy.allowed_media),
+        "maxTokenLifetimeSeconds": policy.max_token_lifetime_seconds,
+    }
 
 
 class RotateKeyRequest(BaseModel):

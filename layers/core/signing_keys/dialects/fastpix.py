@@ -6,23 +6,23 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import BeforeValidator, ConfigDict, Field, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
-    AllowedMedia,
-    TokenLifetime,
+    PolicyRequest,
+    ShownAllowedMedia,
+    ShownTokenLifetime,
     WireModel,
-    given,
     model_response,
     omitted_or_null,
     omitted_when_unset,
-    optional_tuple,
     pem_to_wire,
+    shown_policy,
 )
 from signing_keys.errors import FieldError
 from signing_keys.limits import MAX_PUBLIC_KEY_CHARS
-from signing_keys.models import CreatedKey, KeyPage, KeyPolicy, KeyUpdate, SigningKey, iso8601, truncated_to_millis
+from signing_keys.models import CreatedKey, KeyPage, SigningKey, iso8601, truncated_to_millis
 
 WORKSPACE_TYPE = "production"
 # "2026-11-25T12:00:00.123+00:00" is 29 characters; room for more fraction digits, not for a payload.
@@ -49,24 +49,26 @@ ExpiresAtTimestamp = Annotated[
 ]
 
 
-class FastPixCreateKeyRequest(BaseModel):
+class FastPixPolicyRequest(PolicyRequest):
+    expiresAt: ExpiresAtTimestamp | None = omitted_or_null()
+
+    @staticmethod
+    def expiry_of(sent: Any) -> datetime:
+        moment: datetime = sent
+        return truncated_to_millis(moment)
+
+
+class FastPixCreateKeyRequest(FastPixPolicyRequest):
     """Optional body: FastPix creates without one; `publicKey` registers the caller's own key; the policy fields
     are this API's own."""
 
-    model_config = ConfigDict(extra="forbid")
     publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
-    expiresAt: ExpiresAtTimestamp | None = omitted_or_null()
-    allowedMedia: AllowedMedia | None = omitted_or_null()
-    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
 
 
-class FastPixUpdateKeyRequest(BaseModel):
+class FastPixUpdateKeyRequest(FastPixPolicyRequest):
     """PATCH body (beyond FastPix): an absent field is left unchanged, null clears it."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    expiresAt: ExpiresAtTimestamp | None = omitted_or_null()
-    allowedMedia: AllowedMedia | None = omitted_or_null()
-    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
 
 class FastPixKeyPolicy(WireModel):
@@ -75,12 +77,8 @@ class FastPixKeyPolicy(WireModel):
     expiresAt: str | SkipJsonSchema[None] = omitted_when_unset(
         description="ISO-8601, UTC: from then on the key verifies nothing (it still counts toward the limit)"
     )
-    allowedMedia: list[str] | SkipJsonSchema[None] = omitted_when_unset(
-        description="the media ids and `prefix*` patterns its tokens may open; absent: any"
-    )
-    maxTokenLifetimeSeconds: int | SkipJsonSchema[None] = omitted_when_unset(
-        description="longest lifetime its tokens may have"
-    )
+    allowedMedia: ShownAllowedMedia
+    maxTokenLifetimeSeconds: ShownTokenLifetime
 
 
 class FastPixCreatedKey(FastPixKeyPolicy):
@@ -159,39 +157,12 @@ class FastPixError(WireModel):
     error: FastPixErrorDetail
 
 
-def key_policy(body: FastPixCreateKeyRequest | None) -> KeyPolicy:
-    if body is None:
-        return KeyPolicy()
-    return KeyPolicy(
-        expires_at=None if body.expiresAt is None else truncated_to_millis(body.expiresAt),
-        allowed_media=optional_tuple(body.allowedMedia),
-        max_token_lifetime_seconds=body.maxTokenLifetimeSeconds,
-    )
-
-
-def key_update(body: FastPixUpdateKeyRequest) -> KeyUpdate:
-    return KeyUpdate(
-        expires_at=given(body, "expiresAt", truncated_to_millis),
-        allowed_media=given(body, "allowedMedia", tuple),
-        max_token_lifetime_seconds=given(body, "maxTokenLifetimeSeconds", int),
-    )
-
-
-def _policy_fields(key: SigningKey) -> dict[str, Any]:
-    policy = key.policy
-    return {
-        "expiresAt": None if policy.expires_at is None else iso8601(policy.expires_at),
-        "allowedMedia": None if policy.allowed_media is None else list(policy.allowed_media),
-        "maxTokenLifetimeSeconds": policy.max_token_lifetime_seconds,
-    }
-
-
 def created(result: CreatedKey) -> Response[Any]:
     """A created key, or a rotated key's successor."""
     key = result.key
     private_key = None if result.private_key_pem is None else pem_to_wire(result.private_key_pem)
     data = FastPixCreatedKey(
-        id=key.key_id, createdAt=iso8601(key.created_at), privateKey=private_key, **_policy_fields(key)
+        id=key.key_id, createdAt=iso8601(key.created_at), privateKey=private_key, **shown_policy(key.policy, iso8601)
     )
     return model_response(201, FastPixCreateKeyResponse(success=True, data=data))
 
@@ -203,7 +174,7 @@ def key_page(page: KeyPage) -> Response[Any]:
             createdAt=iso8601(key.created_at),
             # We hold no workspace directory, so the id doubles as its name.
             workspace=[FastPixWorkspace(id=key.workspace_id, name=key.workspace_id, workspaceType=WORKSPACE_TYPE)],
-            **_policy_fields(key),
+            **shown_policy(key.policy, iso8601),
         )
         for key in page.keys
     ]
@@ -216,7 +187,7 @@ def key_detail(key: SigningKey) -> Response[Any]:
         workspaceId=key.workspace_id,
         signingKeyId=key.key_id,
         publicKey=pem_to_wire(key.public_key_pem),
-        **_policy_fields(key),
+        **shown_policy(key.policy, iso8601),
     )
     return model_response(200, FastPixGetKeyResponse(success=True, data=detail))
 

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictStr
+from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
     WHOLE_NUMBER,
-    AllowedMedia,
-    TokenLifetime,
+    PolicyRequest,
+    ShownAllowedMedia,
+    ShownTokenLifetime,
     WireModel,
-    given,
     model_response,
     omitted_or_null,
     omitted_when_unset,
-    optional_tuple,
     pem_to_wire,
+    shown_policy,
 )
 from signing_keys.errors import FieldError
 from signing_keys.limits import LATEST_EPOCH_MILLIS, MAX_NAME_CHARS, MAX_PROJECT_ID_CHARS, MAX_PUBLIC_KEY_CHARS
-from signing_keys.models import KEEP, CreatedKey, KeyPolicy, KeyUpdate, SigningKey, from_millis, to_millis
+from signing_keys.models import KEEP, CreatedKey, KeyUpdate, SigningKey, from_millis, to_millis
 
 # Beyond the seed: when the key stops verifying, in epoch milliseconds like createdAt.
 ExpiresAtMillis = Annotated[
@@ -30,26 +32,27 @@ ExpiresAtMillis = Annotated[
 ]
 
 
-class LivepeerCreateKeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LivepeerPolicyRequest(PolicyRequest):
+    expiresAt: ExpiresAtMillis | None = omitted_or_null()
+
+    @staticmethod
+    def expiry_of(sent: Any) -> datetime:
+        return from_millis(sent)
+
+
+class LivepeerCreateKeyRequest(LivepeerPolicyRequest):
     name: StrictStr | None = Field(default=None, max_length=MAX_NAME_CHARS)
     projectId: StrictStr | None = Field(default=None, max_length=MAX_PROJECT_ID_CHARS)
     publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
-    expiresAt: ExpiresAtMillis | None = omitted_or_null()
-    allowedMedia: AllowedMedia | None = omitted_or_null()
-    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
 
 
-class LivepeerUpdateKeyRequest(BaseModel):
+class LivepeerUpdateKeyRequest(LivepeerPolicyRequest):
     """PATCH body; an absent field is left unchanged. name and disabled cannot be null; a policy field sent as
     null is cleared."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
     name: StrictStr = Field(default=None, max_length=MAX_NAME_CHARS)  # type: ignore[assignment]
     disabled: StrictBool = Field(default=None)  # type: ignore[assignment]
-    expiresAt: ExpiresAtMillis | None = omitted_or_null()
-    allowedMedia: AllowedMedia | None = omitted_or_null()
-    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
 
 
 class LivepeerSigningKey(WireModel):
@@ -65,12 +68,8 @@ class LivepeerSigningKey(WireModel):
     expiresAt: int | SkipJsonSchema[None] = omitted_when_unset(
         description="epoch milliseconds from which the key verifies nothing (it still counts toward the limit)"
     )
-    allowedMedia: list[str] | SkipJsonSchema[None] = omitted_when_unset(
-        description="the media ids and `prefix*` patterns its tokens may open; absent: any"
-    )
-    maxTokenLifetimeSeconds: int | SkipJsonSchema[None] = omitted_when_unset(
-        description="longest lifetime its tokens may have"
-    )
+    allowedMedia: ShownAllowedMedia
+    maxTokenLifetimeSeconds: ShownTokenLifetime
 
 
 class LivepeerCreatedSigningKey(LivepeerSigningKey):
@@ -90,29 +89,14 @@ class LivepeerError(WireModel):
     errors: list[str] = Field(min_length=1)
 
 
-def key_policy(body: LivepeerCreateKeyRequest | None) -> KeyPolicy:
-    if body is None:
-        return KeyPolicy()
-    return KeyPolicy(
-        expires_at=None if body.expiresAt is None else from_millis(body.expiresAt),
-        allowed_media=optional_tuple(body.allowedMedia),
-        max_token_lifetime_seconds=body.maxTokenLifetimeSeconds,
-    )
-
-
 def key_update(body: LivepeerUpdateKeyRequest) -> KeyUpdate:
-    return KeyUpdate(
-        # Never null (the model refuses it): only absent or a value.
-        name=body.name if "name" in body.model_fields_set else KEEP,
-        disabled=body.disabled if "disabled" in body.model_fields_set else KEEP,
-        expires_at=given(body, "expiresAt", from_millis),
-        allowed_media=given(body, "allowedMedia", tuple),
-        max_token_lifetime_seconds=given(body, "maxTokenLifetimeSeconds", int),
-    )
+    # Never null (the model refuses it): only absent or a value.
+    name = body.name if "name" in body.model_fields_set else KEEP
+    disabled = body.disabled if "disabled" in body.model_fields_set else KEEP
+    return replace(body.key_update(), name=name, disabled=disabled)
 
 
 def _fields(key: SigningKey) -> dict[str, Any]:
-    policy = key.policy
     return {
         "id": key.key_id,
         "name": key.name if key.name is not None else "",
@@ -121,9 +105,7 @@ def _fields(key: SigningKey) -> dict[str, Any]:
         "publicKey": pem_to_wire(key.public_key_pem),
         "disabled": key.disabled,
         "projectId": key.project_id,
-        "expiresAt": None if policy.expires_at is None else to_millis(policy.expires_at),
-        "allowedMedia": None if policy.allowed_media is None else list(policy.allowed_media),
-        "maxTokenLifetimeSeconds": policy.max_token_lifetime_seconds,
+        **shown_policy(key.policy, to_millis),
     }
 
 
