@@ -49,6 +49,10 @@ CHANGES: dict[str, tuple[Callable[[MotoKeys, str], None], Rejection]] = {
         Rejection.DISABLED_KEY,
     ),
     "deleted": (lambda table, key_id: table.service.delete_key(WORKSPACE, key_id), Rejection.UNKNOWN_KEY),
+    "scoped to other media": (
+        lambda table, key_id: table.service.update_key(WORKSPACE, key_id, KeyUpdate(allowed_media=("other-*",))),
+        Rejection.MEDIA_NOT_ALLOWED,
+    ),
 }
 
 
