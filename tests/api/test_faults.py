@@ -114,10 +114,11 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
     ),
     "update (FastPix), reading the key it answers": (
         "GetItem",
+        # Bearer, as seeded: the authorizer's policy for it is cached, so only the handler's GetItem fails.
         lambda api, s: api.request(
             "PATCH",
             f"/iam/signing-keys/{s['key']['id']}",
-            authorization=basic(s["credential"]),
+            authorization=bearer(s["credential"]),
             body={"maxTokenLifetimeSeconds": 600},
         ),
     ),
