@@ -145,8 +145,8 @@ def rest_resolver() -> APIGatewayRestResolver:
 _ERROR_DESCRIPTIONS = {
     401: "Missing or invalid credential (management routes) or token (playback)",
     403: (
-        "A read-only credential asked for a change, the key limit is reached (create), or (playback) a valid token"
-        " for another media or a disabled key"
+        "A read-only credential asked for a change, the key limit is reached (create, rotate), or (playback) a"
+        " valid token the key may not open this media with"
     ),
     404: "No such key in this workspace: an id of any other shape, or another workspace's key, answers the same",
     413: "Request body too large",

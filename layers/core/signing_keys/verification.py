@@ -27,8 +27,9 @@ from signing_keys.cache import Clock, TtlLruCache
 from signing_keys.config import Settings
 from signing_keys.errors import InvalidInput
 from signing_keys.key_ids import KEY_ID_LENGTH, KEY_ID_PATTERN, key_id_for, spki_der_from_pem, spki_der_from_pub_claim
-from signing_keys.models import Algorithm, SigningKey, to_millis
+from signing_keys.models import Algorithm, KeyPolicy, SigningKey, to_millis
 from signing_keys.observability import count, logger
+from signing_keys.patterns import media_allowed
 from signing_keys.store import KeyStore
 
 MAX_TOKEN_BYTES = 8192
@@ -60,10 +61,14 @@ class Rejection(StrEnum):
     LIFETIME_TOO_LONG = "lifetime_too_long"
     WRONG_MEDIA = "wrong_media"
     WRONG_ISSUER = "wrong_issuer"
+    KEY_EXPIRED = "key_expired"
+    MEDIA_NOT_ALLOWED = "media_not_allowed"
 
 
 # Refused as "valid token, not for this": 403. Everything else is an invalid token: 401.
-FORBIDDEN_REASONS = frozenset({Rejection.DISABLED_KEY, Rejection.WRONG_MEDIA})
+FORBIDDEN_REASONS = frozenset(
+    {Rejection.DISABLED_KEY, Rejection.WRONG_MEDIA, Rejection.KEY_EXPIRED, Rejection.MEDIA_NOT_ALLOWED}
+)
 
 
 class TokenRejected(Exception):
@@ -261,10 +266,9 @@ class TokenVerifier:
         if not cached.algorithm.verify(screened.signing_input, cached.verifying_key, screened.signature):
             raise TokenRejected(Rejection.BAD_SIGNATURE)
         now = self._now()
-        self._check_times(screened.claims, now)
+        self._check_times(screened.claims, now, cached.key.policy)
         self._check_binding(screened.claims, media_id)
-        if cached.key.disabled:
-            raise TokenRejected(Rejection.DISABLED_KEY)
+        self._check_key(cached.key, media_id, now)
         self._record_use(cached, now)
         return VerifiedToken(key=cached.key, claims=screened.claims)
 
@@ -288,15 +292,19 @@ class TokenVerifier:
         last_seen_ms = 0 if key.last_seen is None else to_millis(key.last_seen)
         return CachedKey(key, loaded[1], jwt.get_algorithm_by_name(key.algorithm.value), last_seen_ms)
 
-    def _check_times(self, claims: Mapping[str, Any], now: float) -> None:
+    def _check_times(self, claims: Mapping[str, Any], now: float, policy: KeyPolicy) -> None:
         skew = self._settings.clock_skew_seconds
         expires, issued = claims["exp"], claims.get("iat")
         if expires <= now - skew:
             raise TokenRejected(Rejection.EXPIRED)
         if claims.get("nbf", 0) > now + skew or (issued is not None and issued > now + skew):
             raise TokenRejected(Rejection.NOT_YET_VALID)
-        # An `exp` in milliseconds reads as a lifetime of decades and lands here.
-        if expires - (now if issued is None else issued) > self._settings.max_token_lifetime_seconds + skew:
+        # An `exp` in milliseconds reads as a lifetime of decades and lands here. A key's own cap only lowers the
+        # deployment's (which may have been lowered since the key's was set).
+        longest = self._settings.max_token_lifetime_seconds
+        if policy.max_token_lifetime_seconds is not None:
+            longest = min(longest, policy.max_token_lifetime_seconds)
+        if expires - (now if issued is None else issued) > longest + skew:
             raise TokenRejected(Rejection.LIFETIME_TOO_LONG)
 
     def _check_binding(self, claims: Mapping[str, Any], media_id: str) -> None:
@@ -305,6 +313,16 @@ class TokenVerifier:
             raise TokenRejected(Rejection.WRONG_ISSUER)
         if not _binds(claims, media_id):
             raise TokenRejected(Rejection.WRONG_MEDIA)
+
+    @staticmethod
+    def _check_key(key: SigningKey, media_id: str, now: float) -> None:
+        """The key's state and policy, judged now: a cached key expires exactly on time."""
+        if key.disabled:
+            raise TokenRejected(Rejection.DISABLED_KEY)
+        if key.policy.expired(now):
+            raise TokenRejected(Rejection.KEY_EXPIRED)
+        if key.policy.allowed_media is not None and not media_allowed(key.policy.allowed_media, media_id):
+            raise TokenRejected(Rejection.MEDIA_NOT_ALLOWED)
 
     def _record_use(self, cached: CachedKey, now: float) -> None:
         """lastSeen at most once per interval per key and container; best effort, never failing verification.
