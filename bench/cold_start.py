@@ -41,6 +41,7 @@ HEAVY = {
 }
 USES = {
     "CreateKeyFunction": {"signing_keys.keys", "cryptography.hazmat.primitives.asymmetric.rsa"},
+    "RotateKeyFunction": {"signing_keys.keys", "cryptography.hazmat.primitives.asymmetric.rsa"},
     "PlaybackAuthorizerFunction": {"signing_keys.verification", "jwt", "cryptography.hazmat.primitives.asymmetric.rsa"},
     "JwksFunction": {"jwt", "cryptography.hazmat.primitives.asymmetric.rsa"},
 }

@@ -22,6 +22,7 @@ def create_fastpix_key(body: Annotated[fastpix.FastPixCreateKeyRequest | None, B
         caller(app),
         default_algorithm=Algorithm.RS256,
         public_key=body.publicKey if body else None,
+        policy=body.key_policy() if body else None,
     )
     return fastpix.created(created)
 
@@ -34,6 +35,7 @@ def create_livepeer_key(body: Annotated[livepeer.LivepeerCreateKeyRequest | None
         name=body.name if body else None,
         project_id=body.projectId if body else None,
         public_key=body.publicKey if body else None,
+        policy=body.key_policy() if body else None,
     )
     return livepeer.created(created)
 

@@ -1,8 +1,10 @@
-"""JwksFunction: GET /workspaces/{workspaceId}/jwks.json, public; the workspace's enabled keys as a JWK Set.
+"""JwksFunction: GET /workspaces/{workspaceId}/jwks.json, public; the workspace's enabled, unexpired keys as a
+JWK Set (expiry is judged at each read).
 
 An unknown workspace gets an empty set, the same answer as a workspace without keys.
 """
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -22,7 +24,7 @@ app = rest_resolver()
 @operation(app, "getWorkspaceJwks", response=neutral.JwkSet)
 def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
     keys = service.list_keys(workspaceId) if is_workspace_id(workspaceId) else []
-    return neutral.jwk_set(jwk_set(keys), settings.jwks_max_age_seconds)
+    return neutral.jwk_set(jwk_set(keys, time.time()), settings.jwks_max_age_seconds)
 
 
 lambda_handler = entrypoint(app, settings)

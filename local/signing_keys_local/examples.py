@@ -147,6 +147,16 @@ def example_events() -> dict[str, dict[str, Any]]:
                 authorization=f"Bearer {EXAMPLE_SECRET}",
             )
         ),
+        "rotate_key": authorized(
+            request(
+                "POST",
+                f"{livepeer_key_path}/rotate",
+                "/access-control/signing-key/{keyId}/rotate",
+                path_parameters={"keyId": EXAMPLE_KEY_ID},
+                body=json.dumps({"overlapSeconds": 3600}).encode(),
+                authorization=f"Bearer {EXAMPLE_SECRET}",
+            )
+        ),
         "authorize_playback": authorizer_event(playback),
         "playback": proxy_event(
             playback,

@@ -104,6 +104,37 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
             body={"name": "x"},
         ),
     ),
+    "update (FastPix)": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "PATCH",
+            f"/iam/signing-keys/{s['key']['id']}",
+            authorization=basic(s["credential"]),
+            body={"maxTokenLifetimeSeconds": 600},
+        ),
+    ),
+    "update (FastPix), reading the key it answers": (
+        "GetItem",
+        # Bearer, as seeded: the authorizer's policy for it is cached, so only the handler's GetItem fails.
+        lambda api, s: api.request(
+            "PATCH",
+            f"/iam/signing-keys/{s['key']['id']}",
+            authorization=bearer(s["credential"]),
+            body={"maxTokenLifetimeSeconds": 600},
+        ),
+    ),
+    "rotate, reading the old key": (
+        "GetItem",
+        lambda api, s: api.request(
+            "POST", f"/access-control/signing-key/{s['key']['id']}/rotate", authorization=bearer(s["credential"])
+        ),
+    ),
+    "rotate": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "POST", f"/iam/signing-keys/{s['key']['id']}/rotate", authorization=basic(s["credential"])
+        ),
+    ),
     "jwks": ("Query", lambda api, s: api.request("GET", "/workspaces/ws-a/jwks.json")),
     "audit events": (
         "Query",
@@ -170,13 +201,16 @@ def test_fault_is_a_503_with_retry_after(
     assert reply.status == 503, reply.body
     assert reply.headers["retry-after"] == "1"
     body = reply.json()
-    if site in {"create (Livepeer)", "get", "update"}:  # the Livepeer routes
+    if site in {"create (Livepeer)", "get", "update", "rotate, reading the old key"}:  # the Livepeer routes
         assert set(body) == {"errors"}
     else:
         assert (body["success"], body["error"]["code"]) == (False, 503)
     assert api.key_count("ws-a") == len(api.key_items("ws-a")) == 1
     assert api.revocation_items() == []
-    assert api.audit_items("ws-a") == audit_entries
+    added = [item["action"]["S"] for item in api.audit_items("ws-a") if item not in audit_entries]
+    # FastPix's PATCH fails after its transaction committed (reading back the key it answers): the change and its
+    # entry exist together, and retrying the PATCH is harmless. Everywhere else: no change, so no entry.
+    assert added == (["key.update"] if site == "update (FastPix), reading the key it answers" else [])
 
 
 @pytest.mark.parametrize("fault", [*FAULTS, "timeout"])

@@ -13,7 +13,9 @@ KEY = "00000000-0000-8000-8000-000000000000"
     ("method", "path", "allow"),
     [
         ("PUT", "/iam/signing-keys", "GET, POST"),
-        ("PATCH", f"/iam/signing-keys/{KEY}", "GET, DELETE"),
+        ("PUT", f"/iam/signing-keys/{KEY}", "GET, PATCH, DELETE"),
+        ("GET", f"/iam/signing-keys/{KEY}/rotate", "POST"),
+        ("DELETE", f"/access-control/signing-key/{KEY}/rotate", "POST"),
         ("DELETE", "/access-control/signing-key", "GET, POST"),
         ("POST", f"/access-control/signing-key/{KEY}", "GET, PATCH, DELETE"),
         ("DELETE", "/workspaces/ws-a/playback/media-1", "GET"),

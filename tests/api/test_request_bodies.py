@@ -13,7 +13,15 @@ from tests.support import LocalApi, bearer
 
 BODY_ROUTES = [route for route in routes.ROUTES if route.method in {"POST", "PATCH"}]
 VALID_BODY = b'{"name": "studio"}'
-VALID_FOR = {"create_signing_key": b"{}", "createRevocation": b'{"jti": "leaked-token"}'}  # FastPix: only publicKey
+# Routes that take no name: FastPix create and update (publicKey and policies), rotation (overlap, publicKey),
+# revocations (exactly one of jti, viewer, issuedBefore).
+VALID_FOR = {
+    "create_signing_key": b"{}",
+    "update_signing_key": b'{"maxTokenLifetimeSeconds": 600}',
+    "rotate_signing_key": b'{"overlapSeconds": 60}',
+    "rotateSigningKey": b'{"overlapSeconds": 60}',
+    "createRevocation": b'{"jti": "leaked-token"}',
+}
 
 
 def existing_key(api: LocalApi, authorization: str) -> str:

@@ -31,6 +31,9 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
         authorization=bearer(credential),
         body={"name": "renamed"},
     )
+    rotate = f"/access-control/signing-key/{livepeer['id']}/rotate"
+    rotated = api.request("POST", rotate, authorization=bearer(credential), body={"overlapSeconds": 600}).json()
+    private_keys.append(rotated["privateKey"])
     api.request("DELETE", f"/iam/signing-keys/{fastpix['id']}", authorization=basic(credential))
     api.request("GET", "/iam/signing-keys", authorization=f"Bearer {credential.secret}-wrong")
     now = int(time.time())
@@ -49,6 +52,7 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
         api.request(
             "POST", "/iam/signing-keys", authorization=basic(credential), body={"publicKey": private_keys[0]}
         ).body,
+        api.request("POST", rotate, authorization=bearer(credential), body={"publicKey": private_keys[2]}).body,
     ]
     # When the logs and the table are read
     captured = capsys.readouterr()

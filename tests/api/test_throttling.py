@@ -49,6 +49,19 @@ def test_each_create_route_has_its_own_bucket(one_create_api: LocalApi) -> None:
     assert one_create_api.request("POST", LIVEPEER_KEYS, authorization=bearer(credential)).status == 200
 
 
+def test_each_rotate_route_has_the_create_limit_in_a_bucket_of_its_own(one_create_api: LocalApi) -> None:
+    # Given a key, and each rotate route's one token spent
+    credential = one_create_api.credential()
+    key_id = one_create_api.request("POST", LIVEPEER_KEYS, authorization=bearer(credential)).json()["id"]
+    fastpix_rotate, livepeer_rotate = f"{FASTPIX_KEYS}/{key_id}/rotate", f"{LIVEPEER_KEYS}/{key_id}/rotate"
+    assert one_create_api.request("POST", fastpix_rotate, authorization=basic(credential)).status == 201
+    assert one_create_api.request("POST", livepeer_rotate, authorization=bearer(credential)).status == 200
+    # When either is called again, Then API Gateway throttles it (a rotation generates a key pair, as create does)
+    assert one_create_api.request("POST", fastpix_rotate, authorization=basic(credential)).status == 429
+    assert one_create_api.request("POST", livepeer_rotate, authorization=bearer(credential)).status == 429
+    assert one_create_api.key_count("ws-a") == len(one_create_api.key_items("ws-a")) == 3
+
+
 def test_other_methods_keep_the_stage_default(one_create_api: LocalApi) -> None:
     auth = basic(one_create_api.credential())
     one_create_api.request("POST", FASTPIX_KEYS, authorization=auth)

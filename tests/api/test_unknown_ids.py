@@ -14,7 +14,8 @@ from tests.support import LocalApi, basic, bearer
 
 MISSING_OF_OUR_SHAPE = "00000000-0000-8000-8000-000000000000"
 KEY_ROUTES = [route for route in routes.ROUTES if route.key_id_parameter]
-BODY_FOR = {"PATCH": {"name": "renamed"}}
+# A valid body for each route that needs one, so the answer depends on the id alone.
+BODY_FOR = {"updateSigningKey": {"name": "renamed"}, "update_signing_key": {"maxTokenLifetimeSeconds": 600}}
 
 
 def another_workspaces_key(api: LocalApi) -> str:
@@ -44,7 +45,7 @@ UNKNOWN_IDS: dict[str, Callable[[LocalApi], str]] = {
 def call(api: LocalApi, route: routes.Route, key_id: str) -> tuple[int, bytes]:
     path = route.path.replace("{" + str(route.key_id_parameter) + "}", key_id)
     reply = api.request(
-        route.method, path, authorization=basic(api.credential("ws-a")), body=BODY_FOR.get(route.method)
+        route.method, path, authorization=basic(api.credential("ws-a")), body=BODY_FOR.get(route.operation_id)
     )
     return reply.status, reply.body
 

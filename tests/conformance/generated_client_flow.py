@@ -5,6 +5,7 @@ Prints one JSON object of what it observed; tests/conformance/test_generated_cli
 Usage: python generated_client_flow.py SERVER_URL SECRET
 """
 
+import datetime
 import json
 import sys
 
@@ -22,6 +23,9 @@ from signing_keys_client.api.access_control import (
     get_signing_keys as livepeer_list,
 )
 from signing_keys_client.api.access_control import (
+    rotate_signing_key as livepeer_rotate,
+)
+from signing_keys_client.api.access_control import (
     update_signing_key as livepeer_update,
 )
 from signing_keys_client.api.signing_keys import (
@@ -36,7 +40,20 @@ from signing_keys_client.api.signing_keys import (
 from signing_keys_client.api.signing_keys import (
     list_signing_keys as fastpix_list,
 )
-from signing_keys_client.models import LivepeerCreateKeyRequest, LivepeerUpdateKeyRequest
+from signing_keys_client.api.signing_keys import (
+    rotate_signing_key as fastpix_rotate,
+)
+from signing_keys_client.api.signing_keys import (
+    update_signing_key as fastpix_update,
+)
+from signing_keys_client.models import (
+    FastPixUpdateKeyRequest,
+    LivepeerCreateKeyRequest,
+    LivepeerUpdateKeyRequest,
+    RotateKeyRequest,
+)
+
+EXPIRES_AT = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
 
 
 def kind(parsed):
@@ -54,6 +71,13 @@ def fastpix_flow(client):
     observed["list"] = [kind(page), [key.id for key in page.data], page.pagination.total_records]
     detail = fastpix_get.sync(key_id, client=client)
     observed["get"] = [kind(detail), detail.data.signing_key_id]
+    policy = FastPixUpdateKeyRequest(expires_at=EXPIRES_AT, allowed_media=["intro"], max_token_lifetime_seconds=600)
+    updated = fastpix_update.sync_detailed(key_id, client=client, body=policy)
+    shown = updated.parsed.data
+    observed["update"] = [updated.status_code, kind(updated.parsed), shown.expires_at, shown.allowed_media]
+    rotated = fastpix_rotate.sync_detailed(key_id, client=client, body=RotateKeyRequest(overlap_seconds=0))
+    observed["rotate"] = [rotated.status_code, kind(rotated.parsed), rotated.parsed.data.max_token_lifetime_seconds]
+    fastpix_delete.sync_detailed(rotated.parsed.data.id, client=client)
     deleted = fastpix_delete.sync_detailed(key_id, client=client)
     observed["delete"] = [deleted.status_code, kind(deleted.parsed)]
     missing = fastpix_get.sync_detailed(key_id, client=client)
@@ -73,6 +97,14 @@ def livepeer_flow(client):
     observed["update"] = updated.status_code
     fetched = livepeer_get.sync(key_id, client=client)
     observed["get"] = [kind(fetched), fetched.id, fetched.disabled]
+    rotated = livepeer_rotate.sync_detailed(key_id, client=client)
+    observed["rotate"] = [
+        rotated.status_code,
+        kind(rotated.parsed),
+        rotated.parsed.name,
+        bool(rotated.parsed.private_key),
+    ]
+    livepeer_delete.sync_detailed(rotated.parsed.id, client=client)
     observed["delete"] = livepeer_delete.sync_detailed(key_id, client=client).status_code
     missing = livepeer_get.sync_detailed(key_id, client=client)
     observed["get_deleted"] = [missing.status_code, kind(missing.parsed), missing.parsed.errors]

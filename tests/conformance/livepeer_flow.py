@@ -7,6 +7,7 @@ Usage: python livepeer_flow.py SERVER_URL API_KEY
 import json
 import sys
 
+import httpx
 from livepeer import Livepeer
 from livepeer.models import errors
 
@@ -31,8 +32,36 @@ def main(server_url, api_key):
     observed["listed_ids"] = [k.id for k in client.access_control.get_all().data]
     client.access_control.update(key_id=key.id, request_body={"name": "renamed by sdk"})
     observed["after_rename"] = client.access_control.get(key_id=key.id).signing_key.model_dump(by_alias=True)
+    # Key policies are beyond the SDK's model: set over plain HTTP, then read back through the SDK, whose
+    # models must still parse keys that carry them (the fields themselves are in the raw response).
+    policy = {"expiresAt": 4102444800000, "allowedMedia": ["intro", "course-42-*"], "maxTokenLifetimeSeconds": 600}
+    patched = httpx.patch(
+        f"{server_url}/access-control/signing-key/{key.id}", json=policy, headers={"Authorization": f"Bearer {api_key}"}
+    )
+    observed["policy_patch_status"] = patched.status_code
+    with_policy = client.access_control.get(key_id=key.id)
+    observed["with_policy"] = with_policy.signing_key.model_dump(by_alias=True)
+    observed["with_policy_raw"] = with_policy.http_meta.response.json()
+    observed["listed_with_policy"] = [
+        k.model_dump(by_alias=True) for k in client.access_control.get_all().data if k.id == key.id
+    ]
     client.access_control.update(key_id=key.id, request_body={"disabled": True})
-    observed["after_disable"] = client.access_control.get(key_id=key.id).signing_key.model_dump(by_alias=True)
+    after_disable = client.access_control.get(key_id=key.id)
+    observed["after_disable"] = after_disable.signing_key.model_dump(by_alias=True)
+    observed["after_disable_raw"] = after_disable.http_meta.response.json()
+    # Rotation too (no SDK method), of the now disabled key: the successor, enabled, with the old key's policy
+    # but no expiry, parses like any key.
+    rotated = httpx.post(
+        f"{server_url}/access-control/signing-key/{key.id}/rotate",
+        json={"overlapSeconds": 60},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    observed["rotate_status"] = rotated.status_code
+    successor = client.access_control.get(key_id=rotated.json()["id"])
+    observed["successor_raw"] = successor.http_meta.response.json()
+    observed["listed_after_rotation"] = sorted(k.id for k in client.access_control.get_all().data)
+    observed["rotated_pair"] = sorted([key.id, successor.signing_key.id])
+    client.access_control.delete(key_id=successor.signing_key.id)
     observed["delete_status"] = client.access_control.delete(key_id=key.id).http_meta.response.status_code
     observed["get_deleted_status"] = status_of(lambda: client.access_control.get(key_id=key.id))
     observed["delete_deleted_status"] = status_of(lambda: client.access_control.delete(key_id=key.id))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -11,7 +13,7 @@ from fastpix_python import Fastpix, models
 from fastpix_python.errors import ForbiddenResponseError, SigningKeyNotFoundError, UnAuthorizedResponseError
 
 from tests.conformance.conftest import KEY_LIMIT, SECRET, TOKEN_ID
-from tests.integration.conftest import Runner
+from tests.integration.conftest import Runner, call
 
 
 @pytest.fixture
@@ -74,3 +76,39 @@ def test_wrong_credential_raises_the_sdks_unauthorized_error(runner: Runner) -> 
 def test_missing_key_raises_not_found_on_delete(fastpix: Fastpix) -> None:
     with pytest.raises(SigningKeyNotFoundError):
         fastpix.signing_keys.delete_signing_key(signing_key_id="00000000-0000-8000-8000-000000000000")
+
+
+POLICY = {
+    "expiresAt": "2100-01-01T00:00:00.000Z",
+    "allowedMedia": ["intro", "course-42-*"],
+    "maxTokenLifetimeSeconds": 600,
+}
+
+
+def raw(runner: Runner, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """A call the SDK has no method for (policies, rotation), with the same credential."""
+    authorization = "Basic " + base64.b64encode(f"{TOKEN_ID}:{SECRET}".encode()).decode()
+    status, _, reply = call(
+        runner, method, path, authorization=authorization, body=None if body is None else json.dumps(body).encode()
+    )
+    return status, json.loads(reply)
+
+
+def test_keys_with_policies_parse_through_the_sdk(runner: Runner, fastpix: Fastpix) -> None:
+    # Given a key created with a policy, and its successor after a rotation (neither has an SDK method)
+    status, created = raw(runner, "POST", "/iam/signing-keys", POLICY)
+    assert status == 201
+    key_id = created["data"]["id"]
+    status, rotated = raw(runner, "POST", f"/iam/signing-keys/{key_id}/rotate", {"overlapSeconds": 60})
+    assert status == 201
+    successor_id = rotated["data"]["id"]
+    # When the SDK lists and reads them
+    page = fastpix.signing_keys.list_signing_keys(limit=10, offset=1)
+    detail = fastpix.signing_keys.get_signing_key_by_id(signing_key_id=successor_id)
+    # Then its models parse answers that carry the policy fields, which are there in FastPix's style
+    assert {key.id for key in page.data or []} == {key_id, successor_id}
+    assert detail.data is not None and detail.data.signing_key_id == successor_id
+    status, shown = raw(runner, "GET", f"/iam/signing-keys/{successor_id}")
+    assert {name: shown["data"].get(name) for name in POLICY} == {**POLICY, "expiresAt": None}
+    status, old = raw(runner, "GET", f"/iam/signing-keys/{key_id}")
+    assert old["data"]["expiresAt"] < POLICY["expiresAt"]  # the overlap's end, in ISO-8601 like createdAt

@@ -73,6 +73,8 @@ def test_fastpix_operations_round_trip_through_the_generated_client(observed: di
     assert fastpix["has_private_key"] is True
     assert fastpix["list"] == ["FastPixListKeysResponse", [key_id], 1]
     assert fastpix["get"] == ["FastPixGetKeyResponse", key_id]
+    assert fastpix["update"] == [200, "FastPixGetKeyResponse", "2100-01-01T00:00:00.000Z", ["intro"]]
+    assert fastpix["rotate"] == [201, "FastPixCreateKeyResponse", 600]
     assert fastpix["delete"] == [200, "FastPixDeleteKeyResponse"]
     assert fastpix["get_deleted"] == [404, "FastPixError", 404]
 
@@ -84,5 +86,6 @@ def test_livepeer_operations_round_trip_through_the_generated_client(observed: d
     assert livepeer["list"] == ["LivepeerSigningKey"]
     assert livepeer["update"] == 204
     assert livepeer["get"][0::2] == ["LivepeerSigningKey", True]
+    assert livepeer["rotate"] == [200, "LivepeerCreatedSigningKey", "generated", True]
     assert livepeer["delete"] == 204
     assert livepeer["get_deleted"] == [404, "LivepeerError", ["signing key not found"]]

@@ -50,6 +50,35 @@ def test_update_renames_then_disables(observed: dict[str, Any]) -> None:
     assert (observed["after_disable"]["name"], observed["after_disable"]["disabled"]) == ("renamed by sdk", True)
 
 
+def test_a_key_with_policies_still_parses_through_the_sdk(observed: dict[str, Any]) -> None:
+    # Given a key whose policies were set over plain HTTP (the SDK's update model has no such fields)
+    assert observed["policy_patch_status"] == 204
+    # Then the SDK's get and list parse it, and the raw response carries the policy in Livepeer's style
+    assert observed["with_policy"]["id"] == observed["created"]["id"]
+    assert observed["listed_with_policy"] == [observed["with_policy"]]
+    raw = observed["with_policy_raw"]
+    assert (raw["expiresAt"], raw["allowedMedia"], raw["maxTokenLifetimeSeconds"]) == (
+        4_102_444_800_000,
+        ["intro", "course-42-*"],
+        600,
+    )
+    # And the SDK's own update (a disable) left the policy as it was
+    after_disable = observed["after_disable_raw"]
+    assert after_disable["disabled"] is True
+    assert {name: after_disable[name] for name in ("expiresAt", "allowedMedia", "maxTokenLifetimeSeconds")} == {
+        name: raw[name] for name in ("expiresAt", "allowedMedia", "maxTokenLifetimeSeconds")
+    }
+
+
+def test_a_rotated_keys_successor_is_listed_and_read_through_the_sdk(observed: dict[str, Any]) -> None:
+    assert observed["rotate_status"] == 200
+    assert set(observed["rotated_pair"]) <= set(observed["listed_after_rotation"])
+    successor = observed["successor_raw"]
+    assert (successor["allowedMedia"], successor["maxTokenLifetimeSeconds"]) == (["intro", "course-42-*"], 600)
+    assert "expiresAt" not in successor and "privateKey" not in successor
+    assert successor["disabled"] is False  # the old key was disabled; its successor starts enabled
+
+
 def test_delete_is_204_and_the_deleted_key_is_the_sdks_404(observed: dict[str, Any]) -> None:
     assert observed["delete_status"] == 204
     assert observed["get_deleted_status"] == 404
@@ -96,5 +125,8 @@ def test_livepeer_operation_ids_are_the_sdks(livepeer_python: Path) -> None:
         check=True,
     ).stdout
     sdk = set(re.findall(r'operation_id="([^"]+)"', source))
-    # Then the Livepeer routes use exactly those (a generated client keeps its method names)
-    assert {route.operation_id for route in routes.ROUTES if route.dialect is routes.Dialect.LIVEPEER} == sdk
+    # Then the Livepeer routes Livepeer has use exactly those (a generated client keeps its method names)
+    livepeer = [route for route in routes.ROUTES if route.dialect is routes.Dialect.LIVEPEER]
+    assert {route.operation_id for route in livepeer if not route.extension} == sdk
+    # And the routes beyond Livepeer use none of them
+    assert not {route.operation_id for route in livepeer if route.extension} & sdk

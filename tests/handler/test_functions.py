@@ -81,6 +81,21 @@ def test_update_key_answers_204_and_renames(functions: LocalFunctions) -> None:
     assert item["name"]["S"] == "renamed example key"
 
 
+def test_rotate_key_answers_200_with_the_successor_and_expires_the_example_key(functions: LocalFunctions) -> None:
+    # Given the Livepeer rotate event for the example key, with an hour of overlap
+    # When the function handles it
+    response = functions.invoke("RotateKeyFunction", EVENTS["rotate_key"])
+    # Then the answer is the successor in Livepeer's create shape, with its private key
+    assert response["statusCode"] == 200
+    successor = livepeer.LivepeerCreatedSigningKey.model_validate(body(response))
+    assert successor.privateKey is not None and successor.id != EXAMPLE_KEY_ID
+    # And both keys are stored and counted, the example key now with an expiry
+    items = {item["PK"]["S"].removeprefix("KEY#"): item for item in functions.key_items(EXAMPLE_WORKSPACE)}
+    assert set(items) == {EXAMPLE_KEY_ID, successor.id}
+    assert "expiresAt" in items[EXAMPLE_KEY_ID] and "expiresAt" not in items[successor.id]
+    assert functions.key_count(EXAMPLE_WORKSPACE) == 2
+
+
 def test_delete_key_answers_200_and_frees_the_slot(functions: LocalFunctions) -> None:
     response = functions.invoke("DeleteKeyFunction", EVENTS["delete_key"])
     assert response["statusCode"] == 200

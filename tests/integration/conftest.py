@@ -95,6 +95,9 @@ FUZZ_CREDENTIAL = ("ws-fuzz", "tok-fuzz", "secret-fuzz-0123456789")  # fuzzing f
 FRONT_CREDENTIAL = ("ws-front", "tok-front", "secret-front-0123456789")  # the HTTP front's framing tests
 RACE_WORKSPACES = [f"ws-race-{round_}" for round_ in range(5)]
 MACHINE_WORKSPACES = ["ws-machine-a", "ws-machine-b"]
+# Key policies and rotation (test_key_policies_over_http.py): one workspace per test, so limits never interact.
+POLICY_WORKSPACES = ["ws-scope", "ws-lifetime", "ws-expiry", "ws-rotate", "ws-byok"]
+ROTATION_RACE_WORKSPACES = [f"ws-rotate-race-{round_}" for round_ in range(3)]
 # Revocations act workspace-wide (issuedBefore refuses every older token): each scenario gets its own workspace.
 REVOCATION_WORKSPACES = [f"ws-rev-{scenario}" for scenario in ("jti", "viewer", "issuedBefore", "other", "once")]
 
@@ -105,7 +108,14 @@ def runner() -> Iterator[Runner]:
         CREDENTIAL,
         FUZZ_CREDENTIAL,
         FRONT_CREDENTIAL,
-        *((ws, f"tok-{ws}", f"secret-{ws}") for ws in RACE_WORKSPACES + MACHINE_WORKSPACES + REVOCATION_WORKSPACES),
+        *(
+            (ws, f"tok-{ws}", f"secret-{ws}")
+            for ws in RACE_WORKSPACES
+            + MACHINE_WORKSPACES
+            + POLICY_WORKSPACES
+            + ROTATION_RACE_WORKSPACES
+            + REVOCATION_WORKSPACES
+        ),
     ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]
     # KeyCacheMillis=0: tests here show revocation on the very next request; test_key_cache.py runs the default.

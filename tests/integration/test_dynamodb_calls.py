@@ -1,4 +1,5 @@
-"""DynamoDB calls per operation, counted with botocore hooks while each function handles its events/ file."""
+"""DynamoDB calls per operation, counted with botocore hooks while each function handles its events/ file (each is
+one call, but rotation: two)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ EXPECTED = {
     "CreateKeyFunction": {"TransactWriteItems": 1},
     "ListKeysFunction": {"Query": 1},
     "GetKeyFunction": {"GetItem": 1},
-    "UpdateKeyFunction": {"TransactWriteItems": 1},  # the key and its audit entry
+    # The key and its audit entry, one transaction; FastPix's PATCH then reads the key back (+ GetItem).
+    "UpdateKeyFunction": {"TransactWriteItems": 1},
+    # The old key's fields are copied into the successor: a read, then one transaction (design: 2 calls).
+    "RotateKeyFunction": {"GetItem": 1, "TransactWriteItems": 1},
     "DeleteKeyFunction": {"TransactWriteItems": 1},
     # The key and the workspace item (its issuedBefore cut-offs) in one read; the example token has no jti or
     # viewer, so no revocation entry is asked for (tests/unit/test_verifier_revocations.py counts those).

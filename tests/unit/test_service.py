@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.errors import KeyLimitReached, KeyNotFound, ReadOnlyCredential
-from signing_keys.models import Actor, Algorithm, Scope
+from signing_keys.errors import InvalidInput, KeyLimitReached, KeyNotFound, ReadOnlyCredential
+from signing_keys.models import Actor, Algorithm, KeyPolicy, KeyUpdate, Scope
 from signing_keys.service import KeyService
 from signing_keys.store import KeyStore
 
@@ -45,7 +46,7 @@ def test_another_workspaces_key_is_not_found(service: KeyService) -> None:
     with pytest.raises(KeyNotFound):
         service.get_key("ws-a", key_id)
     with pytest.raises(KeyNotFound):
-        service.update_key(Actor.operator("ws-a"), key_id, name="taken", disabled=None)
+        service.update_key(Actor.operator("ws-a"), key_id, KeyUpdate(name="taken"))
     with pytest.raises(KeyNotFound):
         service.delete_key(Actor.operator("ws-a"), key_id)
     assert service.get_key("ws-b", key_id).name is None
@@ -57,7 +58,7 @@ def test_an_id_that_cannot_be_a_key_is_not_found_without_a_read(
 ) -> None:
     for operation in (
         lambda: service.get_key("ws-a", key_id),
-        lambda: service.update_key(Actor.operator("ws-a"), key_id, name="x", disabled=None),
+        lambda: service.update_key(Actor.operator("ws-a"), key_id, KeyUpdate(name="x")),
         lambda: service.delete_key(Actor.operator("ws-a"), key_id),
     ):
         with pytest.raises(KeyNotFound):
@@ -85,7 +86,7 @@ def test_a_second_delete_is_not_found_and_frees_nothing_more(service: KeyService
 
 def test_update_changes_only_what_it_is_given(service: KeyService) -> None:
     key_id = create(service, name="before")
-    service.update_key(Actor.operator("ws-a"), key_id, name=None, disabled=True)
+    service.update_key(Actor.operator("ws-a"), key_id, KeyUpdate(disabled=True))
     key = service.get_key("ws-a", key_id)
     assert (key.name, key.disabled) == ("before", True)
 
@@ -114,10 +115,51 @@ def test_a_read_only_caller_changes_nothing_even_past_the_routes_guard(
     # Given a read-scoped caller reaching the service directly (as through a route the table marked as reading)
     operations = {
         "create": lambda: service.create_key(READER, default_algorithm=Algorithm.ES256),
-        "update": lambda: service.update_key(READER, MISSING_OF_OUR_SHAPE, name="x", disabled=None),
+        "update": lambda: service.update_key(READER, MISSING_OF_OUR_SHAPE, KeyUpdate(name="x")),
         "delete": lambda: service.delete_key(READER, MISSING_OF_OUR_SHAPE),
     }
     # When it asks for a change / Then it is refused before any DynamoDB call
     with pytest.raises(ReadOnlyCredential):
         operations[change]()
     assert calls == Counter()
+
+
+# -- key policies: what only the service can check (the clock, the deployment's lifetime cap) ----------------
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clocked(store: KeyStore) -> KeyService:
+    return KeyService(store, Settings(table_name="unused", max_token_lifetime_seconds=3600), now=lambda: NOW)
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        (KeyPolicy(expires_at=NOW), "expiresAt"),
+        (KeyPolicy(expires_at=NOW - timedelta(days=1)), "expiresAt"),
+        (KeyPolicy(max_token_lifetime_seconds=3601), "maxTokenLifetimeSeconds"),
+    ],
+)
+def test_a_policy_the_clock_or_the_cap_forbids_is_invalid_on_create_and_update(
+    clocked: KeyService, store: KeyStore, policy: KeyPolicy, field: str
+) -> None:
+    # Given an expiry not in the future, or a lifetime over MaxTokenLifetimeSeconds
+    # When a key is created with it, Then it is refused naming the field, and nothing is stored
+    with pytest.raises(InvalidInput) as refused:
+        clocked.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256, policy=policy)
+    assert [error.field for error in refused.value.fields] == [field]
+    assert store.list_keys("ws-a") == []
+    # And an update to it is refused the same way, leaving the key as it was
+    key = clocked.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256).key
+    update = KeyUpdate(expires_at=policy.expires_at, max_token_lifetime_seconds=policy.max_token_lifetime_seconds)
+    with pytest.raises(InvalidInput) as refused:
+        clocked.update_key(Actor.operator("ws-a"), key.key_id, update)
+    assert [error.field for error in refused.value.fields] == [field]
+    assert clocked.get_key("ws-a", key.key_id) == key
+
+
+def test_a_policy_at_the_bounds_is_stored(clocked: KeyService) -> None:
+    policy = KeyPolicy(expires_at=NOW + timedelta(milliseconds=1), max_token_lifetime_seconds=3600)
+    key = clocked.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256, policy=policy).key
+    assert clocked.get_key("ws-a", key.key_id).policy == policy

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
 from signing_keys.errors import KeyNotFound, ServiceUnavailable
-from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, SigningKey
+from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, KeyPolicy, KeyUpdate, SigningKey
 from signing_keys.store import KeyStore
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
@@ -66,7 +67,7 @@ def test_a_key_reads_back_as_written(store: KeyStore) -> None:
 def test_delete_and_update_are_conditional_on_the_workspace(store: KeyStore) -> None:
     store.add_key(key(), key_limit=10, audit=change())
     with pytest.raises(KeyNotFound):
-        store.update_key("ws-b", KEY_ID, name="taken", disabled=None, audit=change(AuditAction.KEY_UPDATE, "ws-b"))
+        store.update_key("ws-b", KEY_ID, KeyUpdate(name="taken"), audit=change(AuditAction.KEY_UPDATE, "ws-b"))
     with pytest.raises(KeyNotFound):
         store.delete_key("ws-b", KEY_ID, audit=change(AuditAction.KEY_DELETE, "ws-b"))
     assert store.get_key(KEY_ID) == key()
@@ -94,6 +95,41 @@ def test_an_attempt_that_fits_the_invocation_goes_through(
     budget.start(Invocation(remaining_seconds=10))
     clock.now += 10 - RESPONSE_MARGIN_SECONDS - 3  # exactly one worst-case attempt left
     assert store.get_key(KEY_ID) is None
+
+
+def test_a_policy_reads_back_as_written_and_null_removes_it(store: KeyStore, dynamodb: Any) -> None:
+    # Given a key written with every policy field
+    policy = KeyPolicy(
+        expires_at=datetime(2027, 1, 31, 23, 59, 59, 250_000, tzinfo=UTC),
+        allowed_media=("intro", "course-42-*"),
+        max_token_lifetime_seconds=600,
+    )
+    store.add_key(replace(key(), policy=policy), key_limit=10, audit=change())
+    item = items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")]
+    # Then the item holds them as the table layout says: epoch ms, a list of strings, a number
+    assert (item["expiresAt"], item["allowedMedia"], item["maxTokenLifetimeSeconds"]) == (
+        {"N": "1801439999250"},
+        {"L": [{"S": "intro"}, {"S": "course-42-*"}]},
+        {"N": "600"},
+    )
+    assert store.get_key(KEY_ID) == replace(key(), policy=policy)
+    # When an update clears two of them and keeps the third
+    store.update_key("ws-a", KEY_ID, KeyUpdate(expires_at=None, allowed_media=None), change(AuditAction.KEY_UPDATE))
+    # Then the cleared attributes are gone from the item, and the key's revision counts the write
+    stored = store.get_key(KEY_ID)
+    assert stored is not None
+    assert stored.policy == KeyPolicy(max_token_lifetime_seconds=600)
+    assert stored.revision == 1
+    assert {"expiresAt", "allowedMedia"}.isdisjoint(items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")])
+
+
+def test_an_update_is_one_transaction(store: KeyStore, calls: Counter[str]) -> None:
+    store.add_key(key(), key_limit=10, audit=change())
+    calls.clear()
+    store.update_key(
+        "ws-a", KEY_ID, KeyUpdate(name="renamed", max_token_lifetime_seconds=120), change(AuditAction.KEY_UPDATE)
+    )
+    assert calls == Counter({"TransactWriteItems": 1})
 
 
 class Unprocessed:

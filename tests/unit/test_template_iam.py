@@ -20,7 +20,14 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
     "CreateKeyFunction": grants(["UpdateItem"], TABLE, "WS#") | grants(["PutItem"], TABLE, "KEY#", "AUDIT#"),
     "ListKeysFunction": grants(["Query"], INDEX, "WS#"),
     "GetKeyFunction": grants(["GetItem"], TABLE, "KEY#"),
-    "UpdateKeyFunction": grants(["UpdateItem"], TABLE, "KEY#") | grants(["PutItem"], TABLE, "AUDIT#"),
+    # The FastPix PATCH answers the key as it now is: one read after the transaction.
+    "UpdateKeyFunction": grants(["UpdateItem", "GetItem"], TABLE, "KEY#") | grants(["PutItem"], TABLE, "AUDIT#"),
+    # Rotation reads the old key, then one transaction: counter, successor, the old key's expiry (and audit).
+    "RotateKeyFunction": (
+        grants(["GetItem"], TABLE, "KEY#")
+        | grants(["UpdateItem"], TABLE, "WS#", "KEY#")
+        | grants(["PutItem"], TABLE, "KEY#", "AUDIT#")
+    ),
     "DeleteKeyFunction": (
         grants(["DeleteItem"], TABLE, "KEY#")
         | grants(["UpdateItem"], TABLE, "WS#")

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from signing_keys.config import Settings
-from signing_keys.models import Actor
+from signing_keys.models import Actor, KeyUpdate
 from signing_keys.verification import KEY_CACHE_ENTRIES, Rejection, TokenRejected, TokenVerifier
 from tests.unit.verification_support import (
     MEDIA,
@@ -45,12 +45,18 @@ def rejection(verifier: TokenVerifier, token: str) -> Rejection | None:
 
 CHANGES: dict[str, tuple[Callable[[MotoKeys, str], None], Rejection]] = {
     "disabled": (
-        lambda table, key_id: table.service.update_key(Actor.operator(WORKSPACE), key_id, name=None, disabled=True),
+        lambda table, key_id: table.service.update_key(Actor.operator(WORKSPACE), key_id, KeyUpdate(disabled=True)),
         Rejection.DISABLED_KEY,
     ),
     "deleted": (
         lambda table, key_id: table.service.delete_key(Actor.operator(WORKSPACE), key_id),
         Rejection.UNKNOWN_KEY,
+    ),
+    "scoped to other media": (
+        lambda table, key_id: table.service.update_key(
+            Actor.operator(WORKSPACE), key_id, KeyUpdate(allowed_media=("other-*",))
+        ),
+        Rejection.MEDIA_NOT_ALLOWED,
     ),
 }
 
@@ -78,11 +84,11 @@ def test_a_re_enabled_key_verifies_again_exactly_when_its_cached_lookup_expires(
     clock = FakeClock()
     verifier = TokenVerifier(table.store, SETTINGS, clock=clock)
     signer = table.create()
-    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, name=None, disabled=True)
+    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, KeyUpdate(disabled=True))
     token = signer.token()
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
     # When it is enabled again
-    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, name=None, disabled=False)
+    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, KeyUpdate(disabled=False))
     # Then it is still refused until the cached lookup expires, and verifies from then on
     clock.advance(0.999)
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
@@ -97,7 +103,7 @@ def test_without_a_cache_a_disabled_key_is_refused_on_the_next_verification(tabl
     token = signer.token()
     assert rejection(verifier, token) is None
     # When the key is disabled, with no time passing at all
-    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, name=None, disabled=True)
+    table.service.update_key(Actor.operator(WORKSPACE), signer.key.key_id, KeyUpdate(disabled=True))
     # Then the very next verification reads the key again and refuses the token
     assert rejection(verifier, token) is Rejection.DISABLED_KEY
 

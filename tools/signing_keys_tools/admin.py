@@ -39,7 +39,7 @@ from signing_keys.store import KeyStore
 LOCAL_REGION = "us-east-1"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-_AUDIT_TARGETS = ("keyId", "revocationId", "credentialTokenId")
+_AUDIT_TARGETS = ("keyId", "successorKeyId", "revocationId", "credentialTokenId")
 
 
 def _workspace(value: str) -> str:

@@ -155,9 +155,9 @@ def rest_resolver() -> APIGatewayRestResolver:
 _ERROR_DESCRIPTIONS = {
     401: "Missing or invalid credential (management routes) or token (playback)",
     403: (
-        "A read-only credential asked for a change, the key limit (create key) or the active issuedBefore limit"
-        " (create revocation) is reached, or (playback) a valid token for another media, of a disabled key, or"
-        " revoked"
+        "A read-only credential asked for a change, the key limit (create, rotate) or the active issuedBefore limit"
+        " (create revocation) is reached, or (playback) a valid token the key may not open this media with, or a"
+        " revoked one"
     ),
     404: (
         "No such key or revocation in this workspace: an id of any other shape, or another workspace's, answers "

@@ -1,4 +1,4 @@
-"""RFC 7517 JWK Set of a workspace's enabled keys, so customers can verify tokens at their own edge."""
+"""RFC 7517 JWK Set of a workspace's usable keys, so customers can verify tokens at their own edge."""
 
 from __future__ import annotations
 
@@ -18,5 +18,6 @@ def jwk(key: SigningKey) -> dict[str, Any]:
     return {**fields, "kid": key.key_id, "alg": key.algorithm.value, "use": "sig"}
 
 
-def jwk_set(keys: list[SigningKey]) -> dict[str, Any]:
-    return {"keys": [jwk(key) for key in keys if not key.disabled]}
+def jwk_set(keys: list[SigningKey], now: float) -> dict[str, Any]:
+    """The keys that verify at `now` (epoch seconds): neither disabled nor expired."""
+    return {"keys": [jwk(key) for key in keys if not key.disabled and not key.policy.expired(now)]}

@@ -14,6 +14,16 @@ MAX_PROJECT_ID_CHARS = 128
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 MAX_CURSOR_CHARS = 128
+
+# Key policies (design.md §8): how many media patterns a key may name, the shortest per-key token lifetime
+# (the longest is the deployment's MaxTokenLifetimeSeconds), and how long a rotated key may keep verifying.
+MAX_ALLOWED_MEDIA = 50
+MIN_KEY_TOKEN_LIFETIME_SECONDS = 60
+MAX_ROTATION_OVERLAP_SECONDS = 604_800  # a week
+DEFAULT_ROTATION_OVERLAP_SECONDS = 3_600
+# Epoch milliseconds of the last moment of year 9999: no later expiry is a date.
+LATEST_EPOCH_MILLIS = 253_402_300_799_999
+
 # Revocations: a jti or viewer value, and the reason a caller may note.
 MAX_REVOCATION_VALUE_CHARS = 256
 MAX_REVOCATION_REASON_CHARS = 256

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum, StrEnum
+from typing import Final, Literal
 
 
 class Algorithm(StrEnum):
@@ -14,6 +15,19 @@ class Algorithm(StrEnum):
     RS256 = "RS256"
     ES256 = "ES256"
     EDDSA = "EdDSA"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPolicy:
+    """What a key may sign for (design.md §8 "Key policies"); None everywhere is a key without limits."""
+
+    expires_at: datetime | None = None  # from then on it verifies nothing and leaves the JWKS
+    allowed_media: tuple[str, ...] | None = None  # media ids and `prefix*` patterns; None = any media
+    max_token_lifetime_seconds: int | None = None  # below the deployment's MaxTokenLifetimeSeconds
+
+    def expired(self, now: float) -> bool:
+        """Whether the key has expired at `now`, in epoch seconds."""
+        return self.expires_at is not None and now >= self.expires_at.timestamp()
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +41,30 @@ class SigningKey:
     project_id: str | None = None
     last_seen: datetime | None = None
     disabled: bool = False
+    policy: KeyPolicy = field(default_factory=KeyPolicy)
+    # Bumped by every management write to the key (not by lastSeen): rotation copies a key's fields only if no
+    # write came between its read and its transaction.
+    revision: int = 0
+
+
+class Keep(Enum):
+    """The value of a KeyUpdate field that leaves the stored one as it is."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUpdate:
+    """What an update changes: fields left at KEEP are untouched; None clears a policy field."""
+
+    name: str | Literal[Keep.KEEP] = KEEP
+    disabled: bool | Literal[Keep.KEEP] = KEEP
+    expires_at: datetime | Literal[Keep.KEEP] | None = KEEP
+    allowed_media: tuple[str, ...] | Literal[Keep.KEEP] | None = KEEP
+    max_token_lifetime_seconds: int | Literal[Keep.KEEP] | None = KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +116,15 @@ class RevocationPage:
 
 
 @dataclass(frozen=True, slots=True)
+class Rotation:
+    """A key's successor, when the key it replaces stops verifying, and the audit entry of the change."""
+
+    successor: SigningKey
+    old_key_expires_at: datetime
+    audit: AuditEntry
+
+
+@dataclass(frozen=True, slots=True)
 class KeyPage:
     keys: list[SigningKey]
     total: int
@@ -85,14 +132,27 @@ class KeyPage:
     page_count: int
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def truncated_to_millis(moment: datetime) -> datetime:
+    # DynamoDB stores milliseconds; truncating keeps what we return equal to what we read back.
+    utc = moment.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
 def utc_now() -> datetime:
-    # DynamoDB stores milliseconds; truncating here keeps what we return equal to what we read back.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return truncated_to_millis(datetime.now(UTC))
 
 
 def to_millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    # Integer arithmetic: a float timestamp times 1000 can land a millisecond short.
+    return (moment - _EPOCH) // _MILLISECOND
+
+
+def from_millis(millis: int) -> datetime:
+    return _EPOCH + millis * _MILLISECOND
 
 
 def iso8601(moment: datetime) -> str:
@@ -178,6 +238,7 @@ class AuditEntry:
     key_id: str | None = None
     revocation_id: str | None = None
     credential_token_id: str | None = None  # the credential a credential.* action changed
+    successor_key_id: str | None = None  # the key a key.rotate action created
 
 
 @dataclass(frozen=True, slots=True)

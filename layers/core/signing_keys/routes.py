@@ -57,6 +57,8 @@ class Route:
     also_succeeds: tuple[int, ...] = ()
     # Error statuses beyond those the route's shape implies (auth, ids, body: see api.error_statuses).
     also_answers: tuple[int, ...] = ()
+    # An operation in a platform's dialect that the platform itself lacks (so its SDK has no method for it).
+    extension: bool = False
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -92,6 +94,7 @@ _FASTPIX_KEYS = "/iam/signing-keys"
 _FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
 _LIVEPEER_KEYS = "/access-control/signing-key"
 _LIVEPEER_KEY = "/access-control/signing-key/{keyId}"
+_ROTATE = "/rotate"
 _KEY_LIMIT_REACHED = 403
 _REVOCATION_LIMIT_REACHED = 403
 _ALREADY_REVOKED = 200
@@ -107,6 +110,12 @@ ROUTES: tuple[Route, ...] = (
           _FASTPIX, "Get a signing key's public key", writes=False),
     Route("DELETE", _FASTPIX_KEY, "DeleteKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "delete_signing_key",
           _FASTPIX, "Delete a signing key", writes=True),
+    # FastPix has neither (key policies, design.md §8): ids in its snake_case style.
+    Route("PATCH", _FASTPIX_KEY, "UpdateKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "update_signing_key",
+          _FASTPIX, "Change a signing key's expiry, media scope or token lifetime", writes=True, extension=True),
+    Route("POST", _FASTPIX_KEY + _ROTATE, "RotateKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT,
+          "rotate_signing_key", _FASTPIX, "Replace a signing key by a successor; the old one expires after an overlap",
+          writes=True, success_status=201, also_answers=(_KEY_LIMIT_REACHED,), extension=True),
     # Livepeer: operation ids as in livepeer 0.3.0 (`operation_id=` in livepeer/accesscontrol.py).
     Route("POST", _LIVEPEER_KEYS, "CreateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "createSigningKey",
           _LIVEPEER, "Create a signing key; its privateKey is shown this once", writes=True,
@@ -116,9 +125,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _LIVEPEER_KEY, "GetKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "getSigningKey",
           _LIVEPEER, "Retrieve a signing key", writes=False),
     Route("PATCH", _LIVEPEER_KEY, "UpdateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "updateSigningKey",
-          _LIVEPEER, "Rename, disable or re-enable a signing key", writes=True, success_status=204),
+          _LIVEPEER, "Rename, disable or re-enable a signing key, or change its policies", writes=True,
+          success_status=204),
     Route("DELETE", _LIVEPEER_KEY, "DeleteKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "deleteSigningKey",
           _LIVEPEER, "Delete a signing key", writes=True, success_status=204),
+    # Livepeer has no rotation (design.md §8): an id in its camelCase style.
+    Route("POST", _LIVEPEER_KEY + _ROTATE, "RotateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT,
+          "rotateSigningKey", _LIVEPEER, "Replace a signing key by a successor; the old one expires after an overlap",
+          writes=True, also_answers=(_KEY_LIMIT_REACHED,), extension=True),
     # Neither platform has these; their errors carry both shapes.
     Route("GET", "/workspaces/{workspaceId}/playback/{mediaId}", "PlaybackFunction", Dialect.NEUTRAL,
           Auth.PLAYBACK, "verifyPlayback", _VERIFICATION, "Verify a playback token for one of the workspace's media",

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from signing_keys import audit
 from signing_keys.config import Settings
 from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
 from signing_keys.key_ids import KEY_ID_PATTERN, key_id_for_pem
-from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, CreatedKey, KeyPage, SigningKey, utc_now
+from signing_keys.limits import DEFAULT_ROTATION_OVERLAP_SECONDS
+from signing_keys.models import (
+    KEEP,
+    Actor,
+    Algorithm,
+    AuditAction,
+    AuditEntry,
+    CreatedKey,
+    KeyPage,
+    KeyPolicy,
+    KeyUpdate,
+    Rotation,
+    SigningKey,
+    utc_now,
+)
 from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
+
+if TYPE_CHECKING:
+    from signing_keys.keys import KeyPair, PublicKey
 
 _KEY_ID = re.compile(KEY_ID_PATTERN)
 
@@ -24,10 +45,19 @@ def _existing_key_id(key_id: str) -> str:
     return key_id
 
 
+def _key_id(workspace_id: str, public_key_pem: str) -> str:
+    # Per workspace: the same public key elsewhere is another, unrelated key (no collision, nothing revealed).
+    key_id = key_id_for_pem(workspace_id, public_key_pem)
+    if key_id is None:  # our own serializer always writes an SPKI block
+        raise InvalidInput([FieldError("publicKey", "is not a valid public key")])
+    return key_id
+
+
 class KeyService:
-    def __init__(self, store: KeyStore, settings: Settings) -> None:
+    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], datetime] = utc_now) -> None:
         self._store = store
         self._settings = settings
+        self._now = now
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyService:
@@ -35,7 +65,28 @@ class KeyService:
 
     def _change(self, actor: Actor, action: AuditAction, key_id: str) -> AuditEntry:
         """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
-        return audit.permitted_change(actor, action, retention_days=self._settings.audit_retention_days, key_id=key_id)
+        return audit.permitted_change(
+            actor, action, retention_days=self._settings.audit_retention_days, now=self._now(), key_id=key_id
+        )
+
+    def _check_expiry(self, expires_at: datetime | None) -> None:
+        if expires_at is not None and expires_at <= self._now():
+            raise InvalidInput([FieldError("expiresAt", "must be in the future")])
+
+    def _check_token_lifetime(self, seconds: int | None) -> None:
+        cap = self._settings.max_token_lifetime_seconds
+        if seconds is not None and seconds > cap:
+            message = f"must be at most {cap} (the deployment's MaxTokenLifetimeSeconds)"
+            raise InvalidInput([FieldError("maxTokenLifetimeSeconds", message)])
+
+    def _check_policy(self, policy: KeyPolicy) -> None:
+        """What the request models cannot know: the clock, and the deployment's lifetime cap."""
+        self._check_expiry(policy.expires_at)
+        self._check_token_lifetime(policy.max_token_lifetime_seconds)
+
+    def _limit_reached(self, workspace_id: str) -> None:
+        count("KeyLimitReached")
+        logger.info("key limit reached", extra={"workspace_id": workspace_id, "key_limit": self._settings.key_limit})
 
     def create_key(
         self,
@@ -45,39 +96,33 @@ class KeyService:
         name: str | None = None,
         project_id: str | None = None,
         public_key: str | None = None,
+        policy: KeyPolicy | None = None,
     ) -> CreatedKey:
         audit.require_write(actor)  # before making a key pair for nothing
-        # Imported here so that handlers which never make or parse keys never load OpenSSL.
-        from signing_keys import keys
-
         workspace_id = actor.workspace_id
+        policy = policy or KeyPolicy()
+        self._check_policy(policy)
         private_key_pem: str | None = None
         if public_key is not None:
-            supplied = keys.parse_public_key(public_key)
+            supplied = _parse_public_key(public_key)
             algorithm, public_key_pem = supplied.algorithm, supplied.public_key_pem
         else:
-            pair = keys.generate(default_algorithm)
+            pair = _generate(default_algorithm)
             algorithm, public_key_pem, private_key_pem = pair.algorithm, pair.public_key_pem, pair.private_key_pem
-        # Per workspace: the same public key elsewhere is another, unrelated key (no collision, nothing revealed).
-        key_id = key_id_for_pem(workspace_id, public_key_pem)
-        if key_id is None:  # our own serializer always writes an SPKI block
-            raise InvalidInput([FieldError("publicKey", "is not a valid public key")])
         key = SigningKey(
-            key_id=key_id,
+            key_id=_key_id(workspace_id, public_key_pem),
             workspace_id=workspace_id,
             algorithm=algorithm,
             public_key_pem=public_key_pem,
-            created_at=utc_now(),
+            created_at=self._now(),
             name=name,
             project_id=project_id,
+            policy=policy,
         )
         try:
-            self._store.add_key(key, self._settings.key_limit, self._change(actor, AuditAction.KEY_CREATE, key_id))
+            self._store.add_key(key, self._settings.key_limit, self._change(actor, AuditAction.KEY_CREATE, key.key_id))
         except KeyLimitReached:
-            count("KeyLimitReached")
-            logger.info(
-                "key limit reached", extra={"workspace_id": workspace_id, "key_limit": self._settings.key_limit}
-            )
+            self._limit_reached(workspace_id)
             raise
         count("KeysCreated")
         logger.info(
@@ -111,15 +156,112 @@ class KeyService:
             raise KeyNotFound()
         return key
 
-    def update_key(self, actor: Actor, key_id: str, *, name: str | None, disabled: bool | None) -> None:
+    def update_key(self, actor: Actor, key_id: str, update: KeyUpdate) -> None:
         change = self._change(actor, AuditAction.KEY_UPDATE, key_id)
-        self._store.update_key(actor.workspace_id, _existing_key_id(key_id), name=name, disabled=disabled, audit=change)
+        workspace_id = actor.workspace_id
+        if update.expires_at is not KEEP:
+            self._check_expiry(update.expires_at)
+        if update.max_token_lifetime_seconds is not KEEP:
+            self._check_token_lifetime(update.max_token_lifetime_seconds)
+        self._store.update_key(workspace_id, _existing_key_id(key_id), update, change)
         logger.info(
-            "signing key updated", extra={"workspace_id": actor.workspace_id, "key_id": key_id, "disabled": disabled}
+            "signing key updated",
+            extra={
+                "workspace_id": workspace_id,
+                "key_id": key_id,
+                "disabled": None if update.disabled is KEEP else update.disabled,
+                "policy_changed": any(
+                    value is not KEEP
+                    for value in (update.expires_at, update.allowed_media, update.max_token_lifetime_seconds)
+                ),
+            },
         )
 
+    def rotate_key(
+        self,
+        actor: Actor,
+        key_id: str,
+        *,
+        overlap_seconds: int = DEFAULT_ROTATION_OVERLAP_SECONDS,
+        public_key: str | None = None,
+    ) -> CreatedKey:
+        """A successor for the key, in one transaction with the old key's new expiry (now + overlap, or its own if
+        sooner). The successor inherits name, projectId and policy but no expiry; its key pair is generated with the
+        old key's algorithm, or is `public_key` (whatever its algorithm: a rotation may move to another)."""
+        change = self._change(actor, AuditAction.KEY_ROTATE, key_id)  # before making a key pair for nothing
+        workspace_id = actor.workspace_id
+        supplied = None if public_key is None else _parse_public_key(public_key)
+        pairs: dict[Algorithm, KeyPair] = {}  # one generated pair, kept across the store's re-reads
+
+        def plan(old: SigningKey) -> Rotation:
+            if supplied is not None:
+                algorithm, public_key_pem = supplied.algorithm, supplied.public_key_pem
+            else:
+                if old.algorithm not in pairs:
+                    pairs[old.algorithm] = _generate(old.algorithm)
+                pair = pairs[old.algorithm]
+                algorithm, public_key_pem = pair.algorithm, pair.public_key_pem
+            successor_id = _key_id(workspace_id, public_key_pem)
+            if successor_id == old.key_id:
+                raise InvalidInput([FieldError("publicKey", "is the key being rotated; send a new public key")])
+            now = self._now()
+            successor = SigningKey(
+                key_id=successor_id,
+                workspace_id=workspace_id,
+                algorithm=algorithm,
+                public_key_pem=public_key_pem,
+                created_at=now,
+                name=old.name,
+                project_id=old.project_id,
+                policy=replace(old.policy, expires_at=None),
+            )
+            overlap_ends = now + timedelta(seconds=overlap_seconds)
+            old_expiry = old.policy.expires_at
+            return Rotation(
+                successor,
+                overlap_ends if old_expiry is None else min(old_expiry, overlap_ends),
+                replace(change, successor_key_id=successor_id),
+            )
+
+        try:
+            rotation = self._store.rotate_key(workspace_id, _existing_key_id(key_id), plan, self._settings.key_limit)
+        except KeyLimitReached:
+            self._limit_reached(workspace_id)
+            raise
+        successor = rotation.successor
+        count("KeysCreated")
+        count("KeysRotated")
+        logger.info(
+            "signing key rotated",
+            extra={
+                "workspace_id": workspace_id,
+                "key_id": key_id,
+                "successor_key_id": successor.key_id,
+                "algorithm": successor.algorithm.value,
+                "bring_your_own_key": supplied is not None,
+                "overlap_seconds": overlap_seconds,
+            },
+        )
+        private_key_pem = None if supplied is not None else pairs[successor.algorithm].private_key_pem
+        return CreatedKey(key=successor, private_key_pem=private_key_pem)
+
     def delete_key(self, actor: Actor, key_id: str) -> None:
-        change = self._change(actor, AuditAction.KEY_DELETE, key_id)
-        self._store.delete_key(actor.workspace_id, _existing_key_id(key_id), change)
+        workspace_id = actor.workspace_id
+        self._store.delete_key(
+            workspace_id, _existing_key_id(key_id), self._change(actor, AuditAction.KEY_DELETE, key_id)
+        )
         count("KeysDeleted")
-        logger.info("signing key deleted", extra={"workspace_id": actor.workspace_id, "key_id": key_id})
+        logger.info("signing key deleted", extra={"workspace_id": workspace_id, "key_id": key_id})
+
+
+# Imported on call, so that handlers which never make or parse keys never load OpenSSL.
+def _parse_public_key(supplied: str) -> PublicKey:
+    from signing_keys import keys
+
+    return keys.parse_public_key(supplied)
+
+
+def _generate(algorithm: Algorithm) -> KeyPair:
+    from signing_keys import keys
+
+    return keys.generate(algorithm)

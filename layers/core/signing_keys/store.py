@@ -9,7 +9,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,18 +31,23 @@ from signing_keys.errors import (
 )
 from signing_keys.key_ids import REVOCATION_ID_PATTERN
 from signing_keys.models import (
+    KEEP,
     Algorithm,
     AuditAction,
     AuditEntry,
     AuditPage,
     Credential,
     Cutoff,
+    KeyPolicy,
+    KeyUpdate,
     Revocation,
     RevocationPage,
     RevocationType,
+    Rotation,
     Scope,
     SigningKey,
     from_iso8601,
+    from_millis,
     iso8601,
     to_millis,
 )
@@ -182,6 +187,27 @@ def _cutoffs_from_item(item: Item) -> tuple[Cutoff, ...]:
     )
 
 
+def _expires_at_value(moment: datetime | None) -> Item | None:
+    return None if moment is None else {"N": str(to_millis(moment))}
+
+
+def _allowed_media_value(patterns: tuple[str, ...] | None) -> Item | None:
+    return None if patterns is None else {"L": [{"S": pattern} for pattern in patterns]}
+
+
+def _number_value(value: int | None) -> Item | None:
+    return None if value is None else {"N": str(value)}
+
+
+def _policy_values(policy: KeyPolicy) -> dict[str, Item | None]:
+    """The policy as key item attributes; None for a field that is unset (absent from the item)."""
+    return {
+        "expiresAt": _expires_at_value(policy.expires_at),
+        "allowedMedia": _allowed_media_value(policy.allowed_media),
+        "maxTokenLifetimeSeconds": _number_value(policy.max_token_lifetime_seconds),
+    }
+
+
 def _key_item(key: SigningKey) -> Item:
     created = iso8601(key.created_at)
     item: Item = {
@@ -198,6 +224,7 @@ def _key_item(key: SigningKey) -> Item:
         item["name"] = {"S": key.name}
     if key.project_id is not None:
         item["projectId"] = {"S": key.project_id}
+    item.update({name: value for name, value in _policy_values(key.policy).items() if value is not None})
     return item
 
 
@@ -217,6 +244,17 @@ def _verification_items(items: list[Item]) -> VerificationItems:
     return VerificationItems(key, cutoffs, revocations)
 
 
+def _policy_from_item(item: Item) -> KeyPolicy:
+    expires_at = item.get("expiresAt")
+    allowed_media = item.get("allowedMedia")
+    max_lifetime = item.get("maxTokenLifetimeSeconds")
+    return KeyPolicy(
+        expires_at=None if expires_at is None else from_millis(int(expires_at["N"])),
+        allowed_media=None if allowed_media is None else tuple(entry["S"] for entry in allowed_media["L"]),
+        max_token_lifetime_seconds=None if max_lifetime is None else int(max_lifetime["N"]),
+    )
+
+
 def _key_from_item(item: Item) -> SigningKey:
     last_seen = item.get("lastSeen")
     return SigningKey(
@@ -227,8 +265,10 @@ def _key_from_item(item: Item) -> SigningKey:
         created_at=from_iso8601(item["createdAt"]["S"]),
         name=item["name"]["S"] if "name" in item else None,
         project_id=item["projectId"]["S"] if "projectId" in item else None,
-        last_seen=datetime.fromtimestamp(int(last_seen["N"]) / 1000, UTC) if last_seen else None,
+        last_seen=from_millis(int(last_seen["N"])) if last_seen else None,
         disabled=item.get("disabled", {}).get("BOOL", False),
+        policy=_policy_from_item(item),
+        revision=int(item["revision"]["N"]) if "revision" in item else 0,
     )
 
 
@@ -259,12 +299,8 @@ def _credential_from_item(item: Item) -> Credential:
         scope=Scope(item.get("scope", {}).get("S", Scope.WRITE.value)),
         created_at=from_iso8601(item["createdAt"]["S"]),
         disabled=item.get("disabled", {}).get("BOOL", False),
-        disable_at=_from_millis(int(disable_at["N"])) if disable_at else None,
+        disable_at=from_millis(int(disable_at["N"])) if disable_at else None,
     )
-
-
-def _from_millis(millis: int) -> datetime:
-    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
 def _audit_item(entry: AuditEntry) -> Item:
@@ -284,6 +320,7 @@ def _audit_item(entry: AuditEntry) -> Item:
         "keyId": entry.key_id,
         "revocationId": entry.revocation_id,
         "credentialTokenId": entry.credential_token_id,
+        "successorKeyId": entry.successor_key_id,
     }
     item.update({name: {"S": value} for name, value in optional.items() if value is not None})
     return item
@@ -297,7 +334,7 @@ def _audit_from_item(item: Item) -> AuditEntry:
         event_id=item["SK"]["S"].partition("#")[2],
         workspace_id=item["workspaceId"]["S"],
         action=AuditAction(item["action"]["S"]),
-        created_at=_from_millis(int(item["createdAt"]["N"])),
+        created_at=from_millis(int(item["createdAt"]["N"])),
         expires_at=datetime.fromtimestamp(int(item["ttl"]["N"]), UTC),
         token_id=item["tokenId"]["S"],
         source_ip=text("sourceIp"),
@@ -305,6 +342,7 @@ def _audit_from_item(item: Item) -> AuditEntry:
         key_id=text("keyId"),
         revocation_id=text("revocationId"),
         credential_token_id=text("credentialTokenId"),
+        successor_key_id=text("successorKeyId"),
     )
 
 
@@ -325,6 +363,83 @@ def _sort_key_of(cursor: str, shape: re.Pattern[str]) -> str:
     if not shape.fullmatch(sort_key):
         raise InvalidInput([FieldError("cursor", "is not a cursor this listing returned")])
     return sort_key
+
+
+def _updated_values(update: KeyUpdate) -> dict[str, Item | None]:
+    """Key item attributes an update writes: a value to set, or None to remove; untouched ones are left out."""
+    values: dict[str, Item | None] = {}
+    if update.name is not KEEP:
+        values["name"] = {"S": update.name}
+    if update.disabled is not KEEP:
+        values["disabled"] = {"BOOL": update.disabled}
+    if update.expires_at is not KEEP:
+        values["expiresAt"] = _expires_at_value(update.expires_at)
+    if update.allowed_media is not KEEP:
+        values["allowedMedia"] = _allowed_media_value(update.allowed_media)
+    if update.max_token_lifetime_seconds is not KEEP:
+        values["maxTokenLifetimeSeconds"] = _number_value(update.max_token_lifetime_seconds)
+    return values
+
+
+# Every management write to a key bumps its revision; rotation's condition compares it with what it read.
+_NEXT_REVISION = "#revision = if_not_exists(#revision, :zero) + :one"
+_REVISION_VALUES: Item = {":zero": {"N": "0"}, ":one": {"N": "1"}}
+
+
+def _update_of_key(
+    table: str, workspace_id: str, key_id: str, values: dict[str, Item | None], *, read_revision: int | None = None
+) -> Item:
+    """A transaction's Update of a key of `workspace_id` (else the condition fails): set or remove `values`, and,
+    given the revision a read saw, only if no write came since."""
+    names = {"#revision": "revision"}
+    expression_values: Item = {":ws": {"S": workspace_id}, **_REVISION_VALUES}
+    condition = "workspaceId = :ws"
+    if read_revision == 0:  # never written since it was created: the attribute is still absent
+        condition += " AND attribute_not_exists(#revision)"
+    elif read_revision is not None:
+        condition += " AND #revision = :read"
+        expression_values[":read"] = {"N": str(read_revision)}
+    assignments, removals = [_NEXT_REVISION], []
+    for index, (attribute, value) in enumerate(values.items()):
+        names[f"#a{index}"] = attribute
+        if value is None:
+            removals.append(f"#a{index}")
+        else:
+            assignments.append(f"#a{index} = :v{index}")
+            expression_values[f":v{index}"] = value
+    expression = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": _key_pk(key_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": expression_values,
+        }
+    }
+
+
+def _count_one_more(table: str, workspace_id: str, key_limit: int) -> Item:
+    """A transaction's Update of the workspace counter that fails at the key limit."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": _counter_pk(workspace_id),
+            "UpdateExpression": "SET keyCount = if_not_exists(keyCount, :zero) + :one",
+            "ConditionExpression": "attribute_not_exists(keyCount) OR keyCount < :limit",
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}, ":limit": {"N": str(key_limit)}},
+        }
+    }
+
+
+def _put_new_key(table: str, key: SigningKey) -> Item:
+    """A transaction's Put of a key that fails if the id is taken (the same public key in this workspace)."""
+    return {"Put": {"TableName": table, "Item": _key_item(key), "ConditionExpression": "attribute_not_exists(PK)"}}
+
+
+def _already_registered() -> InvalidInput:
+    return InvalidInput([FieldError("publicKey", "this public key is already registered")])
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:
@@ -403,35 +518,14 @@ class KeyStore:
 
     def add_key(self, key: SigningKey, key_limit: int, audit: AuditEntry) -> None:
         codes = self._transact(
-            [
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": _counter_pk(key.workspace_id),
-                        "UpdateExpression": "SET keyCount = if_not_exists(keyCount, :zero) + :one",
-                        "ConditionExpression": "attribute_not_exists(keyCount) OR keyCount < :limit",
-                        "ExpressionAttributeValues": {
-                            ":zero": {"N": "0"},
-                            ":one": {"N": "1"},
-                            ":limit": {"N": str(key_limit)},
-                        },
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _key_item(key),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-            ],
+            [_count_one_more(self._table, key.workspace_id, key_limit), _put_new_key(self._table, key)],
             audit,
         )
         if codes is None:
             return
         if codes[0] == "ConditionalCheckFailed":
             raise KeyLimitReached()
-        raise InvalidInput([FieldError("publicKey", "this public key is already registered")])
+        raise _already_registered()
 
     def get_key(self, key_id: str, *, consistent: bool = True) -> SigningKey | None:
         with _unavailable_on_transient_errors():
@@ -456,30 +550,52 @@ class KeyStore:
                 return keys
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def update_key(
-        self, workspace_id: str, key_id: str, *, name: str | None, disabled: bool | None, audit: AuditEntry
-    ) -> None:
-        assignments: list[str] = []
-        values: Item = {":ws": {"S": workspace_id}}
-        names: dict[str, str] = {}
-        if name is not None:
-            assignments.append("#name = :name")
-            names["#name"] = "name"
-            values[":name"] = {"S": name}
-        if disabled is not None:
-            assignments.append("disabled = :disabled")
-            values[":disabled"] = {"BOOL": disabled}
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": _key_pk(key_id),
-            "UpdateExpression": "SET " + ", ".join(assignments),
-            "ConditionExpression": "workspaceId = :ws",
-            "ExpressionAttributeValues": values,
-        }
-        if names:
-            update["ExpressionAttributeNames"] = names
-        if self._transact([{"Update": update}], audit) is not None:
+    def update_key(self, workspace_id: str, key_id: str, update: KeyUpdate, audit: AuditEntry) -> None:
+        """One transaction with its audit entry: the key's changed fields and its next revision."""
+        codes = self._transact([_update_of_key(self._table, workspace_id, key_id, _updated_values(update))], audit)
+        if codes is not None:
             raise KeyNotFound()
+
+    def rotate_key(
+        self, workspace_id: str, key_id: str, plan: Callable[[SigningKey], Rotation], key_limit: int
+    ) -> Rotation:
+        """Replace a key by a successor: one transaction adds the successor (counted against the limit) and sets
+        the old key's expiry, only if the old key is still exactly as read.
+
+        Two calls when nothing interferes: a strongly consistent read of the old key, whose fields `plan` copies
+        into the successor (a transaction cannot copy one item into another), then the transaction. A write to
+        the old key in between fails its condition: the read and the transaction are repeated a bounded number
+        of times. At the limit → KeyLimitReached and nothing written; a key gone or of another workspace →
+        KeyNotFound.
+        """
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            current = self.get_key(key_id)
+            if current is None or current.workspace_id != workspace_id:
+                raise KeyNotFound()
+            rotation = plan(current)
+            expire_old_key = _update_of_key(
+                self._table,
+                workspace_id,
+                key_id,
+                {"expiresAt": _expires_at_value(rotation.old_key_expires_at)},
+                read_revision=current.revision,
+            )
+            codes = self._transact(
+                [
+                    _count_one_more(self._table, workspace_id, key_limit),
+                    _put_new_key(self._table, rotation.successor),
+                    expire_old_key,
+                ],
+                rotation.audit,
+            )
+            if codes is None:
+                return rotation
+            if codes[0] == "ConditionalCheckFailed":
+                raise KeyLimitReached()
+            if codes[1] == "ConditionalCheckFailed":
+                raise _already_registered()
+            _pause_before_retry(attempt)
+        raise ServiceUnavailable()
 
     def delete_key(self, workspace_id: str, key_id: str, audit: AuditEntry) -> None:
         codes = self._transact(

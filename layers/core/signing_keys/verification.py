@@ -36,8 +36,9 @@ from signing_keys.key_ids import (
     spki_der_from_pem,
     spki_der_from_pub_claim,
 )
-from signing_keys.models import Algorithm, Cutoff, Revocation, RevocationType, SigningKey, to_millis
+from signing_keys.models import Algorithm, Cutoff, KeyPolicy, Revocation, RevocationType, SigningKey, to_millis
 from signing_keys.observability import count, logger
+from signing_keys.patterns import media_allowed
 from signing_keys.store import KeyStore, VerificationItems
 
 MAX_TOKEN_BYTES = 8192
@@ -73,6 +74,8 @@ class Rejection(StrEnum):
     LIFETIME_TOO_LONG = "lifetime_too_long"
     WRONG_MEDIA = "wrong_media"
     WRONG_ISSUER = "wrong_issuer"
+    KEY_EXPIRED = "key_expired"
+    MEDIA_NOT_ALLOWED = "media_not_allowed"
     JTI_REVOKED = "jti_revoked"
     VIEWER_REVOKED = "viewer_revoked"
     ISSUED_BEFORE = "issued_before"
@@ -84,6 +87,8 @@ FORBIDDEN_REASONS = frozenset(
     {
         Rejection.DISABLED_KEY,
         Rejection.WRONG_MEDIA,
+        Rejection.KEY_EXPIRED,
+        Rejection.MEDIA_NOT_ALLOWED,
         Rejection.JTI_REVOKED,
         Rejection.VIEWER_REVOKED,
         Rejection.ISSUED_BEFORE,
@@ -324,10 +329,9 @@ class TokenVerifier:
         if not cached.algorithm.verify(screened.signing_input, cached.verifying_key, screened.signature):
             raise TokenRejected(Rejection.BAD_SIGNATURE)
         now = self._now()
-        self._check_times(screened.claims, now)
+        self._check_times(screened.claims, now, cached.key.policy)
         self._check_binding(screened.claims, media_id)
-        if cached.key.disabled:
-            raise TokenRejected(Rejection.DISABLED_KEY)
+        self._check_key(cached.key, media_id, now)
         self._check_revocations(cached.cutoffs, loaded.revocations, screened.claims, now)
         # Last of all: a single-use token is spent only by a verification that succeeds.
         self._consume_if_single_use(workspace_id, screened.claims)
@@ -370,15 +374,19 @@ class TokenVerifier:
         algorithm = jwt.get_algorithm_by_name(key.algorithm.value)
         return CachedKey(key, loaded[1], algorithm, last_seen_ms, read.cutoffs)
 
-    def _check_times(self, claims: Mapping[str, Any], now: float) -> None:
+    def _check_times(self, claims: Mapping[str, Any], now: float, policy: KeyPolicy) -> None:
         skew = self._settings.clock_skew_seconds
         expires, issued = claims["exp"], claims.get("iat")
         if expires <= now - skew:
             raise TokenRejected(Rejection.EXPIRED)
         if claims.get("nbf", 0) > now + skew or (issued is not None and issued > now + skew):
             raise TokenRejected(Rejection.NOT_YET_VALID)
-        # An `exp` in milliseconds reads as a lifetime of decades and lands here.
-        if expires - (now if issued is None else issued) > self._settings.max_token_lifetime_seconds + skew:
+        # An `exp` in milliseconds reads as a lifetime of decades and lands here. A key's own cap only lowers the
+        # deployment's (which may have been lowered since the key's was set).
+        longest = self._settings.max_token_lifetime_seconds
+        if policy.max_token_lifetime_seconds is not None:
+            longest = min(longest, policy.max_token_lifetime_seconds)
+        if expires - (now if issued is None else issued) > longest + skew:
             raise TokenRejected(Rejection.LIFETIME_TOO_LONG)
 
     def _check_binding(self, claims: Mapping[str, Any], media_id: str) -> None:
@@ -387,6 +395,16 @@ class TokenVerifier:
             raise TokenRejected(Rejection.WRONG_ISSUER)
         if not _binds(claims, media_id):
             raise TokenRejected(Rejection.WRONG_MEDIA)
+
+    @staticmethod
+    def _check_key(key: SigningKey, media_id: str, now: float) -> None:
+        """The key's state and policy, judged now: a cached key expires exactly on time."""
+        if key.disabled:
+            raise TokenRejected(Rejection.DISABLED_KEY)
+        if key.policy.expired(now):
+            raise TokenRejected(Rejection.KEY_EXPIRED)
+        if key.policy.allowed_media is not None and not media_allowed(key.policy.allowed_media, media_id):
+            raise TokenRejected(Rejection.MEDIA_NOT_ALLOWED)
 
     @staticmethod
     def _check_revocations(

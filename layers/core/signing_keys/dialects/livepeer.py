@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictStr
+from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
-from signing_keys.dialects import WireModel, model_response, omitted_when_unset, pem_to_wire
+from signing_keys.dialects import (
+    WHOLE_NUMBER,
+    PolicyRequest,
+    ShownAllowedMedia,
+    ShownTokenLifetime,
+    WireModel,
+    model_response,
+    omitted_or_null,
+    omitted_when_unset,
+    pem_to_wire,
+    shown_policy,
+)
 from signing_keys.errors import FieldError
-from signing_keys.limits import MAX_NAME_CHARS, MAX_PROJECT_ID_CHARS, MAX_PUBLIC_KEY_CHARS
-from signing_keys.models import CreatedKey, SigningKey, to_millis
+from signing_keys.limits import LATEST_EPOCH_MILLIS, MAX_NAME_CHARS, MAX_PROJECT_ID_CHARS, MAX_PUBLIC_KEY_CHARS
+from signing_keys.models import KEEP, CreatedKey, KeyUpdate, SigningKey, from_millis, to_millis
+
+# Beyond the seed: when the key stops verifying, in epoch milliseconds like createdAt.
+ExpiresAtMillis = Annotated[
+    int, Field(ge=0, le=LATEST_EPOCH_MILLIS, description="epoch milliseconds; must be in the future"), WHOLE_NUMBER
+]
 
 
-class LivepeerCreateKeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LivepeerPolicyRequest(PolicyRequest):
+    expiresAt: ExpiresAtMillis | None = omitted_or_null()
+
+    @staticmethod
+    def expiry_of(sent: Any) -> datetime:
+        return from_millis(sent)
+
+
+class LivepeerCreateKeyRequest(LivepeerPolicyRequest):
     name: StrictStr | None = Field(default=None, max_length=MAX_NAME_CHARS)
     projectId: StrictStr | None = Field(default=None, max_length=MAX_PROJECT_ID_CHARS)
     publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
 
 
-class LivepeerUpdateKeyRequest(BaseModel):
-    """PATCH body; an explicit null is a type error, an absent field is left unchanged."""
+class LivepeerUpdateKeyRequest(LivepeerPolicyRequest):
+    """PATCH body; an absent field is left unchanged. name and disabled cannot be null; a policy field sent as
+    null is cleared."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
     name: StrictStr = Field(default=None, max_length=MAX_NAME_CHARS)  # type: ignore[assignment]
     disabled: StrictBool = Field(default=None)  # type: ignore[assignment]
 
@@ -39,6 +65,11 @@ class LivepeerSigningKey(WireModel):
     publicKey: str = Field(description="base64 of the SPKI PEM")
     disabled: bool
     projectId: str | SkipJsonSchema[None] = omitted_when_unset()
+    expiresAt: int | SkipJsonSchema[None] = omitted_when_unset(
+        description="epoch milliseconds from which the key verifies nothing (it still counts toward the limit)"
+    )
+    allowedMedia: ShownAllowedMedia
+    maxTokenLifetimeSeconds: ShownTokenLifetime
 
 
 class LivepeerCreatedSigningKey(LivepeerSigningKey):
@@ -58,6 +89,13 @@ class LivepeerError(WireModel):
     errors: list[str] = Field(min_length=1)
 
 
+def key_update(body: LivepeerUpdateKeyRequest) -> KeyUpdate:
+    # Never null (the model refuses it): only absent or a value.
+    name = body.name if "name" in body.model_fields_set else KEEP
+    disabled = body.disabled if "disabled" in body.model_fields_set else KEEP
+    return replace(body.key_update(), name=name, disabled=disabled)
+
+
 def _fields(key: SigningKey) -> dict[str, Any]:
     return {
         "id": key.key_id,
@@ -67,6 +105,7 @@ def _fields(key: SigningKey) -> dict[str, Any]:
         "publicKey": pem_to_wire(key.public_key_pem),
         "disabled": key.disabled,
         "projectId": key.project_id,
+        **shown_policy(key.policy, to_millis),
     }
 
 

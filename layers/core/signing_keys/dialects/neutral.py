@@ -84,6 +84,7 @@ class AuditEvent(WireModel):
     credentialTokenId: str | SkipJsonSchema[None] = omitted_when_unset(
         description="the credential a credential.* action changed"
     )
+    successorKeyId: str | SkipJsonSchema[None] = omitted_when_unset(description="the key a key.rotate action created")
     sourceIp: str | SkipJsonSchema[None] = omitted_when_unset(description="absent for the admin tooling")
     requestId: str
 
@@ -125,6 +126,7 @@ def audit_event(entry: AuditEntry) -> AuditEvent:
         keyId=entry.key_id,
         revocationId=entry.revocation_id,
         credentialTokenId=entry.credential_token_id,
+        successorKeyId=entry.successor_key_id,
         sourceIp=entry.source_ip,
         requestId=entry.request_id,
     )
