@@ -7,6 +7,7 @@ import functools
 import os
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from signing_keys import keys
 from signing_keys.config import Settings
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
+from signing_keys.store import VerificationItems
 from signing_keys.verification import TokenVerifier
 
 Row = tuple[str, str, float | None, str]
@@ -39,12 +41,17 @@ class _InMemoryTable:
         self.clock = clock
         self.reads_per_second: Counter[int] = Counter()
 
-    def get_key(self, key_id: str, *, consistent: bool = True) -> SigningKey | None:
+    def read_for_verification(
+        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
+    ) -> VerificationItems:
         self.reads_per_second[int(self.clock())] += 1
-        return self.key if key_id == self.key.key_id else None
+        return VerificationItems(key=self.key if key_id == self.key.key_id else None)
 
     def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
         return None
+
+    def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool:
+        return True  # the benchmark's tokens are not single-use
 
 
 class _SimulatedClock:

@@ -82,6 +82,13 @@ class LocalFunctions:
             item for item in self.table_items() if item["SK"]["S"] == "KEY" and item["workspaceId"]["S"] == workspace
         ]
 
+    def revocation_items(self) -> list[dict[str, Any]]:
+        """Every revocation entry and workspace cut-off in the table, whichever workspace holds it."""
+        items = self.table_items()
+        entries = [item for item in items if item["SK"]["S"] == "REV"]
+        cutoffs = [item for item in items if any(name.startswith("cutoff_") for name in item)]
+        return entries + cutoffs
+
 
 @dataclass
 class LocalApi(LocalFunctions):

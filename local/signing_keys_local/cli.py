@@ -258,24 +258,29 @@ def _read_event(source: str | None) -> dict[str, Any]:
 
 
 def seed_examples(template: Template) -> None:
-    """What events/ refers to: the example credential and a key (bring-your-own, so no private key)."""
+    """What events/ refers to: the example credential, a key (bring-your-own, so no private key) and a
+    revocation."""
     from signing_keys.config import Settings
     from signing_keys.errors import InvalidInput
-    from signing_keys.models import Actor, Algorithm
+    from signing_keys.models import Actor, Algorithm, RevocationType
+    from signing_keys.revocations import RevocationService
     from signing_keys.service import KeyService
     from signing_keys_local import examples
 
     seed_credential(
         template, SeededCredential(examples.EXAMPLE_WORKSPACE, examples.EXAMPLE_TOKEN_ID, examples.EXAMPLE_SECRET)
     )
-    service = KeyService.from_settings(Settings(table_name=_table_name(template)))
+    settings = Settings(table_name=_table_name(template))
+    operator = Actor.operator(examples.EXAMPLE_WORKSPACE)
     with contextlib.suppress(InvalidInput):  # already there from an earlier run
-        service.create_key(
-            Actor.operator(examples.EXAMPLE_WORKSPACE),
+        KeyService.from_settings(settings).create_key(
+            operator,
             default_algorithm=Algorithm.ES256,
             name="example key",
             public_key=examples.EXAMPLE_PUBLIC_KEY_PEM,
         )
+    # Idempotent: an active revocation of the same jti is kept as it is.
+    RevocationService.from_settings(settings).revoke(operator, RevocationType.JTI, examples.EXAMPLE_REVOKED_JTI)
 
 
 def invoke(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from signing_keys.authorizer_context import ManagementContext
-from signing_keys.key_ids import key_id_for_pem
+from signing_keys.key_ids import key_id_for_pem, revocation_id_for
 from signing_keys.models import Scope
 from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
 
@@ -27,6 +27,11 @@ QQNbFM1fVzU4Ewbr9H/poejxYM8xe+BE4a+BmV1qSXFiI/euusNLCpa8+g==
 -----END PUBLIC KEY-----
 """
 EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_WORKSPACE, EXAMPLE_PUBLIC_KEY_PEM) or ""
+
+# A revocation `invoke` seeds (delete_revocation.json deletes it), and the jti create_revocation.json revokes.
+EXAMPLE_REVOKED_JTI = "example-revoked-token"
+EXAMPLE_REVOCATION_ID = revocation_id_for(EXAMPLE_WORKSPACE, "jti", EXAMPLE_REVOKED_JTI) or ""
+EXAMPLE_NEW_JTI = "example-leaked-token"
 
 # Shaped like a real token for the example key, but expired and unsigned: the playback authorizer's example
 # event shows a refusal (401). Mint a live token with `python -m signing_keys_tools.tokens sign`.
@@ -182,6 +187,27 @@ def example_events() -> dict[str, dict[str, Any]]:
         "delete_key": authorized(
             request(
                 "DELETE", fastpix_key_path, "/iam/signing-keys/{signingKeyId}", path_parameters=key, authorization=auth
+            )
+        ),
+        "create_revocation": authorized(
+            request(
+                "POST",
+                "/revocations",
+                "/revocations",
+                body=json.dumps({"jti": EXAMPLE_NEW_JTI, "reason": "leaked in a forum post"}).encode(),
+                authorization=auth,
+            )
+        ),
+        "list_revocations": authorized(
+            request("GET", "/revocations", "/revocations", query={"limit": ["100"]}, authorization=auth)
+        ),
+        "delete_revocation": authorized(
+            request(
+                "DELETE",
+                f"/revocations/{EXAMPLE_REVOCATION_ID}",
+                "/revocations/{revocationId}",
+                path_parameters={"revocationId": EXAMPLE_REVOCATION_ID},
+                authorization=auth,
             )
         ),
     }

@@ -32,9 +32,14 @@ TAGS = [
     {"name": "accessControl", "description": "Livepeer dialect: /access-control/signing-key, P-256, Bearer"},
     {"name": "verification", "description": "Playback token verification and the public JWK Set"},
     {"name": "audit", "description": "Who changed what in the workspace, and from where"},
+    {"name": "revocations", "description": "Revoke one token (jti), one viewer, or every token issued before a moment"},
 ]
-# Where a created key's id is in each dialect's create response.
-_CREATED_ID = {Dialect.FASTPIX: "$response.body#/data/id", Dialect.LIVEPEER: "$response.body#/id"}
+# Where a created thing's id is in each dialect's create response (a key; in the neutral dialect, a revocation).
+_CREATED_ID = {
+    Dialect.FASTPIX: "$response.body#/data/id",
+    Dialect.LIVEPEER: "$response.body#/id",
+    Dialect.NEUTRAL: "$response.body#/id",
+}
 _VALIDATION_ERROR_REF = "#/components/schemas/HTTPValidationError"
 
 
@@ -85,14 +90,15 @@ def _optional_body_is_absent(operation: dict[str, Any]) -> None:
         body["required"] = False
 
 
-def _created_key_links(paths: dict[str, Any], create: Route) -> dict[str, Any]:
-    """Links from a create to the operations on the key it created, so clients (and stateful fuzzers) follow."""
+def _created_links(create: Route) -> dict[str, Any]:
+    """Links from a create to the operations on what it created, so clients (and stateful fuzzers) follow."""
     links: dict[str, Any] = {}
     for route in ROUTES:
-        parameter = route.key_id_parameter
+        parameter = route.id_parameter
         if parameter is None or route.dialect is not create.dialect or not route.path.startswith(create.path + "/"):
             continue
-        links[f"{route.method.capitalize()}CreatedKey"] = {
+        created = "Key" if route.key_id_parameter else "Revocation"
+        links[f"{route.method.capitalize()}Created{created}"] = {
             "operationId": route.operation_id,
             "parameters": {parameter: _CREATED_ID[create.dialect]},
         }
@@ -103,7 +109,7 @@ def _add_links(paths: dict[str, Any]) -> None:
     for route in ROUTES:
         if route.method == "POST" and route.dialect in _CREATED_ID and not route.path_parameters:
             success = paths[route.path]["post"]["responses"][str(route.success_status)]
-            success["links"] = _created_key_links(paths, route)
+            success["links"] = _created_links(route)
 
 
 def _references(node: Any) -> set[str]:

@@ -4,6 +4,7 @@ and the key counter still equals the key items afterwards."""
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -65,9 +66,9 @@ def seeded(api: LocalApi, injector: Injector) -> dict[str, Any]:
     return seed(api)
 
 
-def token(key: dict[str, Any]) -> str:
+def token(key: dict[str, Any], **extra_claims: Any) -> str:
     now = int(time.time())
-    claims = {"sub": "m", "iat": now, "exp": now + 60}
+    claims = {"sub": "m", "iat": now, "exp": now + 60, **extra_claims}
     return jwt.encode(claims, base64.b64decode(key["privateKey"]), "ES256", headers={"kid": key["id"]})
 
 
@@ -139,11 +140,46 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         "Query",
         lambda api, s: api.request("GET", "/audit-events", authorization=bearer(s["credential"])),
     ),
+    "create revocation": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "POST", "/revocations", authorization=basic(s["credential"]), body={"viewer": "viewer-7"}
+        ),
+    ),
+    # Bearer, as the seeding did: the management authorizer's policy is cached, so its own GetItem does not run.
+    "create issuedBefore revocation (reads the cut-offs)": (
+        "GetItem",
+        lambda api, s: api.request(
+            "POST", "/revocations", authorization=bearer(s["credential"]), body={"issuedBefore": int(time.time())}
+        ),
+    ),
+    "list revocations": (
+        "Query",
+        lambda api, s: api.request("GET", "/revocations", authorization=basic(s["credential"])),
+    ),
+    "delete revocation": (
+        "TransactWriteItems",
+        lambda api, s: api.request(
+            "DELETE", "/revocations/00000000-0000-8000-8000-000000000000", authorization=basic(s["credential"])
+        ),
+    ),
 }
 # An authorizer cannot choose its status: a fault in one is API Gateway's AUTHORIZER_CONFIGURATION_ERROR.
-AUTHORIZER_CALL_SITES: dict[str, Call] = {
-    "management": lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"])),
-    "playback": lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
+AUTHORIZER_CALL_SITES: dict[str, tuple[str, Call]] = {
+    "management": (
+        "GetItem",
+        lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"])),
+    ),
+    "playback (the verification read)": (
+        "BatchGetItem",
+        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
+    ),
+    "playback (spending a single-use token)": (
+        "PutItem",
+        lambda api, s: api.request(
+            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
+        ),
+    ),
 }
 
 
@@ -170,6 +206,7 @@ def test_fault_is_a_503_with_retry_after(
     else:
         assert (body["success"], body["error"]["code"]) == (False, 503)
     assert api.key_count("ws-a") == len(api.key_items("ws-a")) == 1
+    assert api.revocation_items() == []
     added = [item["action"]["S"] for item in api.audit_items("ws-a") if item not in audit_entries]
     # FastPix's PATCH fails after its transaction committed (reading back the key it answers): the change and its
     # entry exist together, and retrying the PATCH is harmless. Everywhere else: no change, so no entry.
@@ -181,12 +218,13 @@ def test_fault_is_a_503_with_retry_after(
 def test_authorizer_fault_is_the_gateways_500_with_retry_after(
     make_api: ApiFactory, injector: Injector, site: str, fault: str
 ) -> None:
-    # Given an API whose authorizers read on every request, and DynamoDB failing for GetItem
+    # Given an API whose authorizers read on every request, and DynamoDB failing at the authorizer's call
     api = make_api(AuthorizerCacheTtlSeconds="0")
     seeded = seed(api)
-    injector.operation, injector.fault = "GetItem", fault
+    operation, call = AUTHORIZER_CALL_SITES[site]
+    injector.operation, injector.fault = operation, fault
     # When the authorizer runs
-    reply = AUTHORIZER_CALL_SITES[site](api, seeded)
+    reply = call(api, seeded)
     # Then API Gateway answers for it (the authorizer raised): 500, told to retry, in the union error shape
     assert injector.injected >= 1
     assert reply.status == 500
@@ -203,3 +241,22 @@ def test_a_failing_last_seen_write_never_fails_verification(
     reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     assert reply.status == 200
     assert injector.injected == 1
+
+
+def test_a_verification_read_left_unprocessed_is_the_gateways_500_with_retry_after(
+    api: LocalApi, injector: Injector, seeded: dict[str, Any]
+) -> None:
+    # Given DynamoDB that keeps every key of the verifier's batch read unprocessed (as under throttling)
+    def unprocessed(model: Any, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if model.name != "BatchGetItem":
+            return None
+        asked = json.loads(params["body"])["RequestItems"]
+        return SimpleNamespace(status_code=200, headers={}), {"Responses": {}, "UnprocessedKeys": asked}
+
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", unprocessed)
+    # When a viewer presents a valid token
+    reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
+    # Then the viewer is told to retry, never allowed on a read that did not complete
+    assert reply.status == 500
+    assert reply.headers["retry-after"] == "1"

@@ -20,6 +20,8 @@ KEY = "00000000-0000-8000-8000-000000000000"
         ("POST", f"/access-control/signing-key/{KEY}", "GET, PATCH, DELETE"),
         ("DELETE", "/workspaces/ws-a/playback/media-1", "GET"),
         ("POST", "/workspaces/ws-a/jwks.json", "GET"),
+        ("PUT", "/revocations", "GET, POST"),
+        ("GET", f"/revocations/{KEY}", "DELETE"),
     ],
 )
 def test_unserved_method_is_405_with_allow(api: LocalApi, method: str, path: str, allow: str) -> None:

@@ -13,12 +13,14 @@ from tests.support import LocalApi, bearer
 
 BODY_ROUTES = [route for route in routes.ROUTES if route.method in {"POST", "PATCH"}]
 VALID_BODY = b'{"name": "studio"}'
-# Routes that take no name: FastPix create and update (publicKey and policies), rotation (overlap, publicKey).
+# Routes that take no name: FastPix create and update (publicKey and policies), rotation (overlap, publicKey),
+# revocations (exactly one of jti, viewer, issuedBefore).
 VALID_FOR = {
     "create_signing_key": b"{}",
     "update_signing_key": b'{"maxTokenLifetimeSeconds": 600}',
     "rotate_signing_key": b'{"overlapSeconds": 60}',
     "rotateSigningKey": b'{"overlapSeconds": 60}',
+    "createRevocation": b'{"jti": "leaked-token"}',
 }
 
 
@@ -39,6 +41,7 @@ def assert_unchanged(api: LocalApi) -> None:
     (key,) = api.key_items("ws-a")
     assert key["name"]["S"] == "kept"
     assert api.key_count("ws-a") == 1
+    assert api.revocation_items() == []
 
 
 def assert_dialect_error(route: routes.Route, body: Any, status: int) -> None:

@@ -68,6 +68,17 @@ def test_a_key_id_the_resolver_cannot_match_is_the_missing_key_404(functions: Lo
     assert json.loads(response["body"]) == {"errors": ["signing key not found"]}
 
 
+def test_a_revocation_id_the_resolver_cannot_match_is_the_missing_revocation_404(functions: LocalFunctions) -> None:
+    # Given an event whose path holds a decoded slash inside the revocation id
+    resource = "/revocations/{revocationId}"
+    event = authorized(request("DELETE", "/revocations/a/b", resource, path_parameters={"revocationId": "a/b"}))
+    # When the handler runs
+    response = functions.invoke("DeleteRevocationFunction", event)
+    # Then it answers like any unknown revocation, with both dialects' fields
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["errors"] == ["revocation not found"]
+
+
 @pytest.fixture
 def dynamodb_calls(functions: LocalFunctions) -> Iterator[Counter[str]]:
     """DynamoDB operations made by handler modules loaded from now on (they are loaded at first invoke).
@@ -116,3 +127,15 @@ def test_an_id_of_our_shape_is_looked_up_with_one_read(dynamodb_calls: Counter[s
     # When the handler runs, Then it reads DynamoDB once before answering 404
     assert functions.invoke("GetKeyFunction", event)["statusCode"] == 404
     assert dynamodb_calls == Counter({"GetItem": 1})
+
+
+def test_an_id_that_cannot_be_a_revocation_costs_no_dynamodb_call(
+    dynamodb_calls: Counter[str], functions: LocalFunctions
+) -> None:
+    resource = "/revocations/{revocationId}"
+    event = authorized(
+        request("DELETE", "/revocations/not-an-id", resource, path_parameters={"revocationId": "not-an-id"}),
+        workspace=EXAMPLE_WORKSPACE,
+    )
+    assert functions.invoke("DeleteRevocationFunction", event)["statusCode"] == 404
+    assert dynamodb_calls == Counter()

@@ -10,10 +10,14 @@ import pytest
 
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.dialects import fastpix, livepeer, neutral
+from signing_keys.key_ids import revocation_id_for
 from signing_keys.models import Scope
 from signing_keys_local.examples import (
     EXAMPLE_KEY_ID,
     EXAMPLE_MEDIA_ID,
+    EXAMPLE_NEW_JTI,
+    EXAMPLE_REVOCATION_ID,
+    EXAMPLE_REVOKED_JTI,
     EXAMPLE_TOKEN_ID,
     EXAMPLE_WORKSPACE,
     authorized,
@@ -133,16 +137,17 @@ def test_a_write_from_a_read_only_credential_is_403_before_its_body_is_read(func
 
 
 def test_list_audit_events_answers_the_workspaces_trail(functions: LocalFunctions) -> None:
-    # Given the example workspace, seeded with its credential, then its key
+    # Given the example workspace, seeded with its credential, then its key, then its revocation
     # When the function handles the example event
     response = functions.invoke("ListAuditEventsFunction", EVENTS["list_audit_events"])
-    # Then both changes are listed (seeded within a millisecond or two: their order is tested in the api tier),
-    # with no further page
+    # Then the three changes are listed (seeded within a millisecond or two: their order is tested in the api
+    # tier), with no further page
     assert response["statusCode"] == 200
     page = neutral.AuditEventPage.model_validate(body(response))
-    assert {(event.action, event.keyId) for event in page.auditEvents} == {
-        ("key.create", EXAMPLE_KEY_ID),
-        ("credential.create", None),
+    assert {(event.action, event.keyId, event.revocationId) for event in page.auditEvents} == {
+        ("key.create", EXAMPLE_KEY_ID, None),
+        ("credential.create", None, None),
+        ("revocation.create", None, EXAMPLE_REVOCATION_ID),
     }
     assert page.nextCursor is None
 
@@ -190,3 +195,37 @@ def test_a_livepeer_key_route_answers_in_the_livepeer_shape(functions: LocalFunc
     response = functions.invoke("UpdateKeyFunction", event)
     assert response["statusCode"] == 404
     assert livepeer.LivepeerError.model_validate(body(response)).errors == ["signing key not found"]
+
+
+def test_create_revocation_answers_201_with_the_entry(functions: LocalFunctions) -> None:
+    # Given the event revoking a jti
+    # When the function handles it
+    response = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    # Then the entry is answered, with the id verification computes for that jti, and it is listed
+    assert response["statusCode"] == 201
+    entry = neutral.RevocationEntry.model_validate(body(response))
+    assert (entry.type, entry.value, entry.reason) == ("jti", EXAMPLE_NEW_JTI, "leaked in a forum post")
+    assert entry.id == revocation_id_for(EXAMPLE_WORKSPACE, "jti", EXAMPLE_NEW_JTI)
+    assert entry.expiresAt > entry.createdAt
+
+
+def test_create_revocation_answers_200_with_the_standing_entry_the_second_time(functions: LocalFunctions) -> None:
+    first = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    again = functions.invoke("CreateRevocationFunction", EVENTS["create_revocation"])
+    assert (first["statusCode"], again["statusCode"]) == (201, 200)
+    assert body(again) == body(first)
+
+
+def test_list_revocations_answers_the_seeded_one_and_no_cursor(functions: LocalFunctions) -> None:
+    response = functions.invoke("ListRevocationsFunction", EVENTS["list_revocations"])
+    assert response["statusCode"] == 200
+    page = neutral.RevocationList.model_validate(body(response))
+    assert [(entry.id, entry.value) for entry in page.revocations] == [(EXAMPLE_REVOCATION_ID, EXAMPLE_REVOKED_JTI)]
+    assert body(response)["nextCursor"] is None
+
+
+def test_delete_revocation_answers_204_and_removes_it(functions: LocalFunctions) -> None:
+    response = functions.invoke("DeleteRevocationFunction", EVENTS["delete_revocation"])
+    assert response["statusCode"] == 204
+    assert not response["body"]
+    assert functions.revocation_items() == []

@@ -98,6 +98,8 @@ MACHINE_WORKSPACES = ["ws-machine-a", "ws-machine-b"]
 # Key policies and rotation (test_key_policies_over_http.py): one workspace per test, so limits never interact.
 POLICY_WORKSPACES = ["ws-scope", "ws-lifetime", "ws-expiry", "ws-rotate", "ws-byok"]
 ROTATION_RACE_WORKSPACES = [f"ws-rotate-race-{round_}" for round_ in range(3)]
+# Revocations act workspace-wide (issuedBefore refuses every older token): each scenario gets its own workspace.
+REVOCATION_WORKSPACES = [f"ws-rev-{scenario}" for scenario in ("jti", "viewer", "issuedBefore", "other", "once")]
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +110,11 @@ def runner() -> Iterator[Runner]:
         FRONT_CREDENTIAL,
         *(
             (ws, f"tok-{ws}", f"secret-{ws}")
-            for ws in RACE_WORKSPACES + MACHINE_WORKSPACES + POLICY_WORKSPACES + ROTATION_RACE_WORKSPACES
+            for ws in RACE_WORKSPACES
+            + MACHINE_WORKSPACES
+            + POLICY_WORKSPACES
+            + ROTATION_RACE_WORKSPACES
+            + REVOCATION_WORKSPACES
         ),
     ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]

@@ -18,11 +18,16 @@ EXPECTED = {
     # The old key's fields are copied into the successor: a read, then one transaction (design: 2 calls).
     "RotateKeyFunction": {"GetItem": 1, "TransactWriteItems": 1},
     "DeleteKeyFunction": {"TransactWriteItems": 1},
-    "PlaybackAuthorizerFunction": {"GetItem": 1},
+    # The key and the workspace item (its issuedBefore cut-offs) in one read; the example token has no jti or
+    # viewer, so no revocation entry is asked for (tests/unit/test_verifier_revocations.py counts those).
+    "PlaybackAuthorizerFunction": {"BatchGetItem": 1},
     "PlaybackFunction": {},
     "JwksFunction": {"Query": 1},
     "ListAuditEventsFunction": {"Query": 1},
     "MethodNotAllowedFunction": {},
+    "CreateRevocationFunction": {"TransactWriteItems": 1},
+    "ListRevocationsFunction": {"Query": 1},
+    "DeleteRevocationFunction": {"TransactWriteItems": 1},
 }
 
 

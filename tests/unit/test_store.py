@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -128,3 +130,42 @@ def test_an_update_is_one_transaction(store: KeyStore, calls: Counter[str]) -> N
         "ws-a", KEY_ID, KeyUpdate(name="renamed", max_token_lifetime_seconds=120), change(AuditAction.KEY_UPDATE)
     )
     assert calls == Counter({"TransactWriteItems": 1})
+
+
+class Unprocessed:
+    """Answers BatchGetItem as DynamoDB does when it throttles a batch: nothing read, every key handed back
+    unprocessed, for the first `rounds` calls (botocore's own hook, so the store sees a real response)."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        self.calls = 0
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        self.calls += 1
+        if self.calls > self.rounds:
+            return None
+        asked = json.loads(params["body"])["RequestItems"]
+        parsed = {"Responses": {}, "UnprocessedKeys": asked, "ResponseMetadata": {"HTTPStatusCode": 200}}
+        return SimpleNamespace(status_code=200, headers={}), parsed
+
+
+def test_unprocessed_keys_of_a_verification_read_are_asked_for_again(store: KeyStore, dynamodb: Any) -> None:
+    # Given a key, and DynamoDB leaving the whole batch unprocessed twice
+    store.add_key(key(), key_limit=10, audit=change())
+    unprocessed = Unprocessed(rounds=2)
+    dynamodb.meta.events.register("before-call.dynamodb.BatchGetItem", unprocessed)
+    # When the verifier's read runs
+    read = store.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
+    # Then it asked again until everything was read
+    assert unprocessed.calls == 3
+    assert read.key == key()
+
+
+def test_a_verification_read_that_stays_unprocessed_is_503(store: KeyStore, dynamodb: Any) -> None:
+    # Given DynamoDB that never processes the batch
+    unprocessed = Unprocessed(rounds=1_000)
+    dynamodb.meta.events.register("before-call.dynamodb.BatchGetItem", unprocessed)
+    # When the verifier's read runs, Then it gives up after a bounded number of attempts: retry later
+    with pytest.raises(ServiceUnavailable):
+        store.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
+    assert unprocessed.calls == 4

@@ -38,6 +38,19 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
         | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
         | grants(["PutItem"], TABLE, "USED#")
     ),
+    # A revocation is one transaction: its entry, for issuedBefore the cut-off on the workspace item (read first
+    # to drop expired ones), and its audit entry; an identical active entry is read back instead.
+    "CreateRevocationFunction": (
+        grants(["PutItem"], TABLE, "REV#", "AUDIT#")
+        | grants(["GetItem"], TABLE, "REV#", "WS#")
+        | grants(["UpdateItem"], TABLE, "WS#")
+    ),
+    "ListRevocationsFunction": grants(["Query"], INDEX, "REVS#"),
+    "DeleteRevocationFunction": (
+        grants(["DeleteItem"], TABLE, "REV#")
+        | grants(["UpdateItem"], TABLE, "WS#")
+        | grants(["PutItem"], TABLE, "AUDIT#")
+    ),
     "JwksFunction": grants(["Query"], INDEX, "WS#"),
     # The caller's workspace's audit partition, newest first: a Query of the table, never the index.
     "ListAuditEventsFunction": grants(["Query"], TABLE, "AUDIT#"),

@@ -114,7 +114,7 @@ def test_without_a_cache_every_verification_is_one_strongly_consistent_read(tabl
     table.calls.clear()
     for _ in range(3):
         assert rejection(verifier, token) is None
-    assert table.calls["GetItem"] == 3
+    assert table.calls["BatchGetItem"] == 3
 
 
 def test_warm_verifications_make_no_dynamodb_call(table: MotoKeys) -> None:
@@ -142,11 +142,11 @@ def test_an_unknown_kid_is_not_read_again_within_key_cache_millis(table: MotoKey
     for _ in range(10):
         assert rejection(verifier, token) is Rejection.UNKNOWN_KEY
         clock.advance(0.099)
-    reads_within = table.calls["GetItem"]
+    reads_within = table.calls["BatchGetItem"]
     clock.advance(0.01)
     assert rejection(verifier, token) is Rejection.UNKNOWN_KEY
     # Then the miss was read once, and once more only after the TTL
-    assert (reads_within, table.calls["GetItem"]) == (1, 2)
+    assert (reads_within, table.calls["BatchGetItem"]) == (1, 2)
 
 
 def test_last_seen_is_written_at_most_once_per_interval_across_cache_reloads(table: MotoKeys) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Actor, Algorithm, SigningKey
 from signing_keys.observability import logger
 from signing_keys.service import KeyService
-from signing_keys.store import KeyStore
+from signing_keys.store import KeyStore, VerificationItems
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
 
@@ -65,7 +65,9 @@ class KeyInHand:
 
     def token(self, claims: dict[str, Any] | None = None, headers: dict[str, Any] | None = None) -> str:
         now = int(time.time())
+        # A claim given as None is left out (e.g. a token without iat).
         body = {"sub": MEDIA, "iat": now, "exp": now + 300, **(claims or {})}
+        body = {name: value for name, value in body.items() if value is not None}
         return jwt.encode(
             body,
             self.private_pem,
@@ -84,15 +86,20 @@ def key_in_hand(algorithm: Algorithm = Algorithm.ES256, workspace_id: str = WORK
 
 @dataclass
 class MemoryKeys:
-    """The verifier's view of the table, in memory, counting reads and lastSeen writes."""
+    """The verifier's view of the table, in memory (keys only), counting reads and lastSeen writes."""
 
     keys: dict[str, SigningKey] = field(default_factory=dict)
     reads: int = 0
     last_seen_writes: list[tuple[str, int]] = field(default_factory=list)
 
-    def get_key(self, key_id: str, *, consistent: bool = True) -> SigningKey | None:
+    def read_for_verification(
+        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
+    ) -> VerificationItems:
         self.reads += 1
-        return self.keys.get(key_id)
+        return VerificationItems(key=None if key_id is None else self.keys.get(key_id))
+
+    def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool:
+        raise AssertionError("no single-use token here")
 
     def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
         self.last_seen_writes.append((key_id, seen_at_ms))
@@ -110,7 +117,13 @@ class MotoKeys:
 
     store: KeyStore
     service: KeyService
+    client: Any
+    table_name: str
     calls: Counter[str] = field(default_factory=Counter)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item of the table (a Scan: it shows in `calls`)."""
+        return list(self.client.scan(TableName=self.table_name)["Items"])
 
     def count_call(self, model: Any, **_: Any) -> None:
         self.calls[model.name] += 1
@@ -128,6 +141,6 @@ def moto_keys(settings: Settings) -> Iterator[MotoKeys]:
         definition = Template(TEMPLATE).table_definition()
         client.create_table(**definition)
         store = KeyStore(client, definition["TableName"])
-        table = MotoKeys(store, KeyService(store, settings))
+        table = MotoKeys(store, KeyService(store, settings), client, definition["TableName"])
         client.meta.events.register("before-call.dynamodb", table.count_call)
         yield table

@@ -36,6 +36,7 @@ from signing_keys.errors import (
     NotFound,
     PayloadTooLarge,
     ReadOnlyCredential,
+    RevocationNotFound,
     SigningKeyError,
     Unauthenticated,
     UnsupportedMediaType,
@@ -109,6 +110,15 @@ def _invalid_input(error: RequestValidationError) -> InvalidInput:
     return InvalidInput(fields)
 
 
+def _missing(route: Route | None) -> NotFound:
+    """What a route's unknown id is: the same 404 whether the id is malformed, foreign or gone."""
+    if route is not None and route.key_id_parameter:
+        return KeyNotFound()
+    if route is not None and route.id_parameter == routes.REVOCATION_ID_PARAMETER:
+        return RevocationNotFound()
+    return NotFound()
+
+
 def rest_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
@@ -122,10 +132,10 @@ def rest_resolver() -> APIGatewayRestResolver:
         return respond(UnsupportedMediaType())
 
     def path_not_matched(_: NotFoundError) -> Response[Any]:
-        # API Gateway routed the request here, so only a path parameter the resolver cannot match (e.g. a key
-        # id holding a decoded slash) lands here: for a key route that is a key that does not exist.
+        # API Gateway routed the request here, so only a path parameter the resolver cannot match (e.g. an id
+        # holding a decoded slash) lands here: for a key or revocation route, that is one that does not exist.
         route = next((r for r in routes.ROUTES if r.path == app.current_event.resource), None)
-        return respond(KeyNotFound() if route is not None and route.key_id_parameter else NotFound())
+        return respond(_missing(route))
 
     def unexpected_error(error: Exception) -> Response[Any]:
         # Type and stack frames only: an exception's message may carry request data.
@@ -145,10 +155,14 @@ def rest_resolver() -> APIGatewayRestResolver:
 _ERROR_DESCRIPTIONS = {
     401: "Missing or invalid credential (management routes) or token (playback)",
     403: (
-        "A read-only credential asked for a change, the key limit is reached (create, rotate), or (playback) a"
-        " valid token the key may not open this media with"
+        "A read-only credential asked for a change, the key limit (create, rotate) or the active issuedBefore limit"
+        " (create revocation) is reached, or (playback) a valid token the key may not open this media with, or a"
+        " revoked one"
     ),
-    404: "No such key in this workspace: an id of any other shape, or another workspace's key, answers the same",
+    404: (
+        "No such key or revocation in this workspace: an id of any other shape, or another workspace's, answers "
+        "the same"
+    ),
     413: "Request body too large",
     415: "Body is not application/json",
     422: "Invalid input; FastPix's `fields` and Livepeer's `errors` name what is wrong",
@@ -175,7 +189,7 @@ def error_statuses(route: Route, validates_input: bool) -> list[int]:
         statuses.add(401)
     if route.auth is Auth.PLAYBACK or (route.auth is Auth.MANAGEMENT and route.writes):
         statuses.add(403)
-    if route.key_id_parameter:
+    if route.id_parameter:
         statuses.add(404)
     if route.method in {"POST", "PATCH"}:
         statuses |= {413, 415}
@@ -191,6 +205,8 @@ def documented_responses(
     if response_model is not None:
         success["content"] = {JSON_MEDIA_TYPE: {"model": response_model}}
     responses: dict[int, OpenAPIResponse] = {route.success_status: success}
+    for status in route.also_succeeds:
+        responses[status] = {**success, "description": HTTPStatus(status).phrase}
     for status in error_statuses(route, validates_input):
         responses[status] = {
             "description": _ERROR_DESCRIPTIONS[status],

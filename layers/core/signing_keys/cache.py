@@ -1,7 +1,9 @@
 """A small per-container cache: entries live a fixed time, and the least recently used go first when it is full.
 
 Lambda runs one invocation per container at a time, but the local runner serves requests from threads, so the
-cache is safe to share between them. Loads run outside the lock: a slow read never blocks cached answers.
+cache is safe to share between them. Callers read (`cached`) and fill (`store`) separately, so that one DynamoDB
+call can load what several lookups missed; the read happens outside the lock, and a slow one never blocks cached
+answers.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -18,11 +20,19 @@ V = TypeVar("V")
 Clock = Callable[[], float]  # monotonic seconds
 
 
+class Miss:
+    """What `cached` returns when it holds nothing fresh (a cached value may itself be None: "not found")."""
+
+
+MISS: Final = Miss()
+
+
 class TtlLruCache(Generic[K, V]):
     """Values for `ttl_seconds` after they were loaded, at most `max_entries` of them.
 
-    An entry expires `ttl_seconds` after the clock reading taken *before* its load started, so what it holds is
-    never older than that when it is last served. A TTL of 0 caches nothing: every lookup loads.
+    An entry expires `ttl_seconds` after the clock reading taken *before* its load started (the `loaded_at`
+    given to `store`), so what it holds is never older than that when it is last served. A TTL of 0 caches
+    nothing: every lookup misses.
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int, clock: Clock = time.monotonic) -> None:
@@ -41,22 +51,29 @@ class TtlLruCache(Generic[K, V]):
     def max_entries(self) -> int:
         return self._max_entries
 
-    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
-        """The cached value of `key` while it is fresh, else what `load()` returns (then cached)."""
-        started = self._clock()
+    def now(self) -> float:
+        """A reading of the cache's clock: take it before a load, and give it to `store` as `loaded_at`."""
+        return self._clock()
+
+    def cached(self, key: K, now: float) -> V | Miss:
+        """The value of `key` if it is still fresh at `now`, else MISS."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None:
-                expires_at, value = entry
-                if started < expires_at:
-                    self._entries.move_to_end(key)
-                    return value
+            if entry is None:
+                return MISS
+            expires_at, value = entry
+            if now >= expires_at:
                 del self._entries[key]
-        value = load()
-        if self._ttl > 0:
-            with self._lock:
-                self._entries[key] = (started + self._ttl, value)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self._max_entries:
-                    self._entries.popitem(last=False)
-        return value
+                return MISS
+            self._entries.move_to_end(key)
+            return value
+
+    def store(self, key: K, value: V, loaded_at: float) -> None:
+        """Keep `value`, loaded from a read that started at `loaded_at`, evicting the least recently used."""
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (loaded_at + self._ttl, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)

@@ -53,6 +53,11 @@ class ReadOnlyCredential(SigningKeyError):
     message = "this credential is read-only: it may list and get, but changes need a write-scoped credential"
 
 
+class RevocationLimitReached(SigningKeyError):
+    status = 403
+    message = "too many issuedBefore revocations are active in this workspace; delete one to add another"
+
+
 class NotFound(SigningKeyError):
     status = 404
     message = "not found"
@@ -66,6 +71,12 @@ class KeyNotFound(NotFound):
 
 class CredentialNotFound(NotFound):
     message = "no credential with that token id in this workspace"
+
+
+class RevocationNotFound(NotFound):
+    """Unknown, expired, of another shape, or another workspace's: callers cannot tell which."""
+
+    message = "revocation not found"
 
 
 class MethodNotAllowed(SigningKeyError):

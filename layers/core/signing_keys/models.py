@@ -73,6 +73,48 @@ class CreatedKey:
     private_key_pem: str | None  # None when the caller brought their own public key
 
 
+class RevocationType(StrEnum):
+    """What a revocation names: one token (`jti`), one viewer (`viewer` claim), or every token issued before a
+    moment (`issuedBefore`, epoch seconds, compared with `iat`)."""
+
+    JTI = "jti"
+    VIEWER = "viewer"
+    ISSUED_BEFORE = "issuedBefore"
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    revocation_id: str
+    workspace_id: str
+    type: RevocationType
+    value: str | int  # the jti or viewer, or issuedBefore's epoch seconds
+    created_at_ms: int
+    expires_at_ms: int  # no token it covers can verify after this moment
+    reason: str | None = None
+
+    def active_at(self, now_ms: int) -> bool:
+        # The table's TTL deletes expired entries late (up to days): expiry is judged here, never by absence.
+        return now_ms < self.expires_at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """An issuedBefore revocation as the workspace item carries it, so verification reads it with the key."""
+
+    revocation_id: str
+    issued_before: int  # epoch seconds
+    expires_at_ms: int
+
+    def active_at(self, now_ms: int) -> bool:
+        return now_ms < self.expires_at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationPage:
+    revocations: list[Revocation]
+    next_cursor: str | None  # opaque to callers; None on the last page
+
+
 @dataclass(frozen=True, slots=True)
 class Rotation:
     """A key's successor, when the key it replaces stops verifying, and the audit entry of the change."""

@@ -19,6 +19,8 @@ from enum import StrEnum
 METHOD_NOT_ALLOWED_FUNCTION = "MethodNotAllowedFunction"
 # Path parameters that carry a signing key id: any value of any shape is a key id to look up (404 if unknown).
 KEY_ID_PARAMETERS = frozenset({"signingKeyId", "keyId"})
+# ...and a revocation id, as opaque (404 if unknown).
+REVOCATION_ID_PARAMETER = "revocationId"
 _PARAMETER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -51,7 +53,9 @@ class Route:
     summary: str
     writes: bool  # changes state: a read-only credential may not call it
     success_status: int = 200
-    # Error statuses beyond those the route's shape implies (auth, key id, body: see api.error_statuses).
+    # Other success statuses, with the same body (e.g. 200 when a create finds the same thing already there).
+    also_succeeds: tuple[int, ...] = ()
+    # Error statuses beyond those the route's shape implies (auth, ids, body: see api.error_statuses).
     also_answers: tuple[int, ...] = ()
     # An operation in a platform's dialect that the platform itself lacks (so its SDK has no method for it).
     extension: bool = False
@@ -63,6 +67,12 @@ class Route:
     @property
     def key_id_parameter(self) -> str | None:
         return next((name for name in self.path_parameters if name in KEY_ID_PARAMETERS), None)
+
+    @property
+    def id_parameter(self) -> str | None:
+        """The path parameter naming what the route acts on (a key or a revocation): unknown ids are 404s."""
+        ids = KEY_ID_PARAMETERS | {REVOCATION_ID_PARAMETER}
+        return next((name for name in self.path_parameters if name in ids), None)
 
     @property
     def resolver_rule(self) -> str:
@@ -79,12 +89,15 @@ _FASTPIX = ("Signing Keys",)
 _LIVEPEER = ("accessControl",)
 _VERIFICATION = ("verification",)
 _AUDIT = ("audit",)
+_REVOCATIONS = ("revocations",)
 _FASTPIX_KEYS = "/iam/signing-keys"
 _FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
 _LIVEPEER_KEYS = "/access-control/signing-key"
 _LIVEPEER_KEY = "/access-control/signing-key/{keyId}"
 _ROTATE = "/rotate"
 _KEY_LIMIT_REACHED = 403
+_REVOCATION_LIMIT_REACHED = 403
+_ALREADY_REVOKED = 200
 
 ROUTES: tuple[Route, ...] = (
     # FastPix: operation ids as in fastpix-python 1.2.0 (`operation_id=` in fastpix_python/signing_keys.py).
@@ -128,6 +141,14 @@ ROUTES: tuple[Route, ...] = (
           "getWorkspaceJwks", _VERIFICATION, "The workspace's enabled public keys as a JWK Set", writes=False),
     Route("GET", "/audit-events", "ListAuditEventsFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "listAuditEvents",
           _AUDIT, "The workspace's audit trail, newest first, a page at a time", writes=False),
+    Route("POST", "/revocations", "CreateRevocationFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "createRevocation",
+          _REVOCATIONS, "Revoke one token (jti), one viewer, or every token issued before a moment", writes=True,
+          success_status=201, also_succeeds=(_ALREADY_REVOKED,), also_answers=(_REVOCATION_LIMIT_REACHED,)),
+    Route("GET", "/revocations", "ListRevocationsFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "listRevocations",
+          _REVOCATIONS, "List the workspace's active revocations, newest first, a page at a time", writes=False),
+    Route("DELETE", "/revocations/{revocationId}", "DeleteRevocationFunction", Dialect.NEUTRAL, Auth.MANAGEMENT,
+          "deleteRevocation", _REVOCATIONS, "Delete a revocation: what it refused verifies again", writes=True,
+          success_status=204),
 )  # fmt: skip
 
 

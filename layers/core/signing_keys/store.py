@@ -9,8 +9,9 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,10 @@ from signing_keys.errors import (
     InvalidInput,
     KeyLimitReached,
     KeyNotFound,
+    RevocationNotFound,
     ServiceUnavailable,
 )
+from signing_keys.key_ids import REVOCATION_ID_PATTERN
 from signing_keys.models import (
     KEEP,
     Algorithm,
@@ -34,8 +37,12 @@ from signing_keys.models import (
     AuditEntry,
     AuditPage,
     Credential,
+    Cutoff,
     KeyPolicy,
     KeyUpdate,
+    Revocation,
+    RevocationPage,
+    RevocationType,
     Rotation,
     Scope,
     SigningKey,
@@ -80,8 +87,19 @@ _ATTEMPT_WORST_CASE_SECONDS = _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
 
 # An audit entry's sort key: creation time in epoch ms, zero-padded so that text order is time order, then its id.
 _AUDIT_SORT_KEY = re.compile(r"[0-9]{15}#[0-9a-f]{32}")
+# A revocation's index sort key: creation time in epoch ms (13 digits), then its id.
+_REVOCATION_SORT_KEY = re.compile(r"[0-9]{13}#" + REVOCATION_ID_PATTERN.strip("^$"))
 # A rotated-out secret's item stays listed this long after it stopped working, then the table's TTL removes it.
 _RETIRED_SECRET_LISTED_SECONDS = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationItems:
+    """What one read for a verification brought back: only what was asked for, and only what exists."""
+
+    key: SigningKey | None = None
+    cutoffs: tuple[Cutoff, ...] = ()
+    revocations: Mapping[str, Revocation] = field(default_factory=dict)  # by revocation id
 
 
 def secret_hash(secret: str) -> str:
@@ -94,6 +112,79 @@ def _key_pk(key_id: str) -> Item:
 
 def _counter_pk(workspace_id: str) -> Item:
     return {"PK": {"S": f"WS#{workspace_id}"}, "SK": {"S": "COUNTER"}}
+
+
+def _revocation_pk(revocation_id: str) -> Item:
+    return {"PK": {"S": f"REV#{revocation_id}"}, "SK": {"S": "REV"}}
+
+
+def _revocations_partition(workspace_id: str) -> str:
+    return f"REVS#{workspace_id}"
+
+
+def revocation_sort_key(revocation: Revocation) -> str:
+    """GSI1SK of a revocation: creation time (zero-padded ms, so text order is time order), then its id."""
+    return f"{revocation.created_at_ms:013d}#{revocation.revocation_id}"
+
+
+def _cutoff_attribute(revocation_id: str) -> str:
+    return f"cutoff_{revocation_id}"
+
+
+def _used_pk(workspace_id: str, jti: str) -> Item:
+    # Hashed: a jti is the caller's text, of any length; the digest is a fixed-size key. surrogatepass: the
+    # token's JSON may carry lone surrogates, which are still a distinct jti.
+    material = workspace_id.encode("utf-8") + b"\0" + jti.encode("utf-8", "surrogatepass")
+    return {"PK": {"S": f"USED#{hashlib.sha256(material).hexdigest()}"}, "SK": {"S": "USED"}}
+
+
+def _epoch_seconds_after(millis: int) -> int:
+    return -(-millis // 1000)
+
+
+def _revocation_item(revocation: Revocation) -> Item:
+    value = revocation.value
+    item: Item = {
+        **_revocation_pk(revocation.revocation_id),
+        "workspaceId": {"S": revocation.workspace_id},
+        "type": {"S": revocation.type.value},
+        "value": {"N": str(value)} if isinstance(value, int) else {"S": value},
+        "createdAt": {"N": str(revocation.created_at_ms)},
+        "expiresAt": {"N": str(revocation.expires_at_ms)},
+        # The table's TTL attribute (epoch seconds): DynamoDB deletes the entry some time after it expired.
+        "ttl": {"N": str(_epoch_seconds_after(revocation.expires_at_ms))},
+        "GSI1PK": {"S": _revocations_partition(revocation.workspace_id)},
+        "GSI1SK": {"S": revocation_sort_key(revocation)},
+    }
+    if revocation.reason is not None:
+        item["reason"] = {"S": revocation.reason}
+    return item
+
+
+def _revocation_from_item(item: Item) -> Revocation:
+    value = item["value"]
+    return Revocation(
+        revocation_id=item["PK"]["S"].removeprefix("REV#"),
+        workspace_id=item["workspaceId"]["S"],
+        type=RevocationType(item["type"]["S"]),
+        value=int(value["N"]) if "N" in value else value["S"],
+        created_at_ms=int(item["createdAt"]["N"]),
+        expires_at_ms=int(item["expiresAt"]["N"]),
+        reason=item["reason"]["S"] if "reason" in item else None,
+    )
+
+
+def _cutoffs_from_item(item: Item) -> tuple[Cutoff, ...]:
+    prefix = _cutoff_attribute("")
+    return tuple(
+        Cutoff(
+            revocation_id=name.removeprefix(prefix),
+            issued_before=int(value["M"]["issuedBefore"]["N"]),
+            expires_at_ms=int(value["M"]["expiresAt"]["N"]),
+        )
+        for name, value in item.items()
+        if name.startswith(prefix)
+    )
 
 
 def _expires_at_value(moment: datetime | None) -> Item | None:
@@ -135,6 +226,22 @@ def _key_item(key: SigningKey) -> Item:
         item["projectId"] = {"S": key.project_id}
     item.update({name: value for name, value in _policy_values(key.policy).items() if value is not None})
     return item
+
+
+def _verification_items(items: list[Item]) -> VerificationItems:
+    key: SigningKey | None = None
+    cutoffs: tuple[Cutoff, ...] = ()
+    revocations: dict[str, Revocation] = {}
+    for item in items:
+        kind = item["PK"]["S"].partition("#")[0]
+        if kind == "KEY":
+            key = _key_from_item(item)
+        elif kind == "WS":
+            cutoffs = _cutoffs_from_item(item)
+        else:
+            revocation = _revocation_from_item(item)
+            revocations[revocation.revocation_id] = revocation
+    return VerificationItems(key, cutoffs, revocations)
 
 
 def _policy_from_item(item: Item) -> KeyPolicy:
@@ -239,22 +346,23 @@ def _audit_from_item(item: Item) -> AuditEntry:
     )
 
 
-def _audit_cursor(last_evaluated_key: Item | None) -> str | None:
-    """Only the sort key travels: the partition is rebuilt from the caller's workspace, so a cursor can never
-    reach another workspace's entries."""
-    if not last_evaluated_key:
+def _cursor(sort_key: str | None) -> str | None:
+    """A page's cursor, opaque to callers: the last sort key it read. Only the sort key travels: the partition
+    is rebuilt from the caller's workspace, so a cursor can never reach another workspace's entries."""
+    if sort_key is None:
         return None
-    return base64.urlsafe_b64encode(last_evaluated_key["SK"]["S"].encode("ascii")).decode("ascii").rstrip("=")
+    return base64.urlsafe_b64encode(sort_key.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def _audit_start_key(workspace_id: str, cursor: str) -> Item:
+def _sort_key_of(cursor: str, shape: re.Pattern[str]) -> str:
+    """The sort key a cursor carries; InvalidInput (422) for anything that listing did not hand out."""
     try:
         sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, ValueError):
         sort_key = ""
-    if not _AUDIT_SORT_KEY.fullmatch(sort_key):
+    if not shape.fullmatch(sort_key):
         raise InvalidInput([FieldError("cursor", "is not a cursor this listing returned")])
-    return {"PK": {"S": f"AUDIT#{workspace_id}"}, "SK": {"S": sort_key}}
+    return sort_key
 
 
 def _updated_values(update: KeyUpdate) -> dict[str, Item | None]:
@@ -530,6 +638,168 @@ class KeyStore:
                 },
             )
 
+    # -- revocations ---------------------------------------------------------------------------------------
+    def _revocation_write(self, revocation: Revocation, now_ms: int, expired_cutoffs: Collection[str]) -> list[Item]:
+        """The items of the one transaction that records a revocation (`_transact` adds its audit entry).
+
+        The entry is written unless an active one with the same id stands (an expired one, which TTL has not
+        deleted yet, is replaced). An issuedBefore entry is also set on the workspace item, which verification
+        reads with the key, and expired cut-offs are removed from it in passing.
+        """
+        items: list[Item] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _revocation_item(revocation),
+                    "ConditionExpression": "attribute_not_exists(PK) OR expiresAt <= :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(now_ms)}},
+                }
+            }
+        ]
+        if revocation.type is RevocationType.ISSUED_BEFORE:
+            removed = [name for name in expired_cutoffs if name != revocation.revocation_id]
+            names = {"#cutoff": _cutoff_attribute(revocation.revocation_id)}
+            names |= {f"#expired{n}": _cutoff_attribute(name) for n, name in enumerate(removed)}
+            expression = "SET #cutoff = :cutoff"
+            if removed:
+                expression += " REMOVE " + ", ".join(f"#expired{n}" for n in range(len(removed)))
+            cutoff = {"issuedBefore": {"N": str(revocation.value)}, "expiresAt": {"N": str(revocation.expires_at_ms)}}
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _counter_pk(revocation.workspace_id),
+                        "UpdateExpression": expression,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": {":cutoff": {"M": cutoff}},
+                    }
+                }
+            )
+        return items
+
+    def add_revocation(
+        self, revocation: Revocation, audit: AuditEntry, *, now_ms: int, expired_cutoffs: Collection[str] = ()
+    ) -> Revocation | None:
+        """Record `revocation` with its audit entry; None when written, else the active entry with the same id,
+        which stands unchanged (nothing is written, no audit entry either). An entry deleted between the refused
+        write and the read is written after all."""
+        for _ in range(_CONFLICT_ATTEMPTS):
+            if self._transact(self._revocation_write(revocation, now_ms, expired_cutoffs), audit) is None:
+                return None
+            existing = self.get_revocation(revocation.revocation_id)
+            if existing is not None and existing.active_at(now_ms):
+                return existing
+        raise ServiceUnavailable()
+
+    def get_revocation(self, revocation_id: str) -> Revocation | None:
+        with _unavailable_on_transient_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=_revocation_pk(revocation_id), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return _revocation_from_item(item) if item else None
+
+    def workspace_cutoffs(self, workspace_id: str) -> tuple[Cutoff, ...]:
+        with _unavailable_on_transient_errors():
+            response = self._client.get_item(TableName=self._table, Key=_counter_pk(workspace_id), ConsistentRead=True)
+        return _cutoffs_from_item(response.get("Item", {}))
+
+    def list_revocations(self, workspace_id: str, *, limit: int, cursor: str | None, now_ms: int) -> RevocationPage:
+        """A page of the workspace's active revocations, newest first: one index query. Expired entries are
+        skipped, so a page may hold fewer than `limit`; the cursor is None only on the last page."""
+        partition = _revocations_partition(workspace_id)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "FilterExpression": "expiresAt > :now",
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":now": {"N": str(now_ms)}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            sort_key = _sort_key_of(cursor, _REVOCATION_SORT_KEY)
+            revocation_id = sort_key.partition("#")[2]
+            request["ExclusiveStartKey"] = {
+                **_revocation_pk(revocation_id),
+                "GSI1PK": {"S": partition},
+                "GSI1SK": {"S": sort_key},
+            }
+        with _unavailable_on_transient_errors():
+            response = self._client.query(**request)
+        last = response.get("LastEvaluatedKey")
+        return RevocationPage(
+            revocations=[_revocation_from_item(item) for item in response.get("Items", [])],
+            next_cursor=_cursor(last["GSI1SK"]["S"] if last else None),
+        )
+
+    def delete_revocation(self, workspace_id: str, revocation_id: str, audit: AuditEntry, *, now_ms: int) -> None:
+        """One transaction: the entry (this workspace's, still active), its cut-off if it is an issuedBefore one
+        (removing an attribute the workspace item lacks changes nothing), and the audit entry.
+        RevocationNotFound otherwise."""
+        codes = self._transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _revocation_pk(revocation_id),
+                        "ConditionExpression": "workspaceId = :ws AND expiresAt > :now",
+                        "ExpressionAttributeValues": {":ws": {"S": workspace_id}, ":now": {"N": str(now_ms)}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _counter_pk(workspace_id),
+                        "UpdateExpression": "REMOVE #cutoff",
+                        "ExpressionAttributeNames": {"#cutoff": _cutoff_attribute(revocation_id)},
+                    }
+                },
+            ],
+            audit,
+        )
+        if codes is not None:
+            raise RevocationNotFound()
+
+    # -- verification ---------------------------------------------------------------------------------------
+    def read_for_verification(
+        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
+    ) -> VerificationItems:
+        """One strongly consistent BatchGetItem: the key and the workspace item (its cut-offs) when `key_id` is
+        given, and the revocation entries named. Keys DynamoDB leaves unprocessed (throttling) are asked for
+        again, a bounded number of times within the invocation's budget; then 503."""
+        keys = [_key_pk(key_id), _counter_pk(workspace_id)] if key_id is not None else []
+        keys += [_revocation_pk(revocation_id) for revocation_id in revocation_ids]
+        found: list[Item] = []
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            with _unavailable_on_transient_errors():
+                response: Any = self._client.batch_get_item(
+                    RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}}
+                )
+            found += response.get("Responses", {}).get(self._table, [])
+            keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+            if not keys:
+                return _verification_items(found)
+            if attempt + 1 < _CONFLICT_ATTEMPTS:
+                _pause_before_retry(attempt)
+        raise ServiceUnavailable()
+
+    def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool:
+        """Mark a single-use token used: True for the first caller, False for every later one (one conditional
+        put; the item stays until `keep_until`, epoch seconds, when no copy of the token can verify any more)."""
+        try:
+            with _unavailable_on_transient_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item={**_used_pk(workspace_id, jti), "ttl": {"N": str(keep_until)}},
+                    ConditionExpression="attribute_not_exists(PK)",
+                )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # -- credentials ----------------------------------------------------------------------------------------
     def get_credential(self, secret_digest: str) -> Credential | None:
         with _unavailable_on_transient_errors():
@@ -653,10 +923,12 @@ class KeyStore:
             "Limit": limit,
         }
         if cursor is not None:
-            request["ExclusiveStartKey"] = _audit_start_key(workspace_id, cursor)
+            sort_key = _sort_key_of(cursor, _AUDIT_SORT_KEY)
+            request["ExclusiveStartKey"] = {"PK": {"S": f"AUDIT#{workspace_id}"}, "SK": {"S": sort_key}}
         with _unavailable_on_transient_errors():
             response = self._client.query(**request)
+        last = response.get("LastEvaluatedKey")
         return AuditPage(
             entries=[_audit_from_item(item) for item in response.get("Items", [])],
-            next_cursor=_audit_cursor(response.get("LastEvaluatedKey")),
+            next_cursor=_cursor(last["SK"]["S"] if last else None),
         )

@@ -3,8 +3,10 @@
 Each token is parsed once, in work linear in its size (capped at 8 KB), and everything that can be refused
 without a key (size, shape, JSON, claim types, `alg: none`, key-carrying or critical headers) is refused before
 a key lookup. The key comes from the route's workspace only, and the algorithm from the stored key, never from
-the token. Key lookups (found or not) are kept `KeyCacheMillis` per container, with the parsed public key, so a
-warm verification is one signature check; that is also the bound on how late a key change takes effect.
+the token. Key lookups (found or not) are kept `KeyCacheMillis` per container, with the parsed public key and the
+workspace's issuedBefore cut-offs, and so are the revocation lookups of a token's `jti` and `viewer`: a warm
+verification is one signature check, a cold one reads everything it lacks in one BatchGetItem, and that TTL is
+the bound on how late a key change or a revocation takes effect. A single-use token adds one conditional write.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -23,14 +25,21 @@ import jwt
 from jwt.algorithms import Algorithm as JwsAlgorithm
 
 from signing_keys import keys
-from signing_keys.cache import Clock, TtlLruCache
+from signing_keys.cache import Clock, Miss, TtlLruCache
 from signing_keys.config import Settings
 from signing_keys.errors import InvalidInput
-from signing_keys.key_ids import KEY_ID_LENGTH, KEY_ID_PATTERN, key_id_for, spki_der_from_pem, spki_der_from_pub_claim
-from signing_keys.models import Algorithm, KeyPolicy, SigningKey, to_millis
+from signing_keys.key_ids import (
+    KEY_ID_LENGTH,
+    KEY_ID_PATTERN,
+    key_id_for,
+    revocation_id_for,
+    spki_der_from_pem,
+    spki_der_from_pub_claim,
+)
+from signing_keys.models import Algorithm, Cutoff, KeyPolicy, Revocation, RevocationType, SigningKey, to_millis
 from signing_keys.observability import count, logger
 from signing_keys.patterns import media_allowed
-from signing_keys.store import KeyStore
+from signing_keys.store import KeyStore, VerificationItems
 
 MAX_TOKEN_BYTES = 8192
 FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit"})
@@ -39,9 +48,13 @@ _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", re.
 _KEY_ID = re.compile(KEY_ID_PATTERN)
 # NumericDate claims are whole seconds from the epoch to the end of year 9999; anything else is no date.
 _LATEST_NUMERIC_DATE = 253_402_300_799
-_STRING_CLAIMS = ("sub", "iss", "kid", "pub")
-# Lookups one container keeps: a flood of random key ids evicts the least recently used, never grows memory.
+_STRING_CLAIMS = ("sub", "iss", "kid", "pub", "jti", "viewer")
+# Lookups one container keeps, of each kind: a flood of random key ids (or jti values) evicts the least recently
+# used, never grows memory.
 KEY_CACHE_ENTRIES = 4096
+REVOCATION_CACHE_ENTRIES = 4096
+# The claims a revocation can name, in the order they are checked.
+_REVOCABLE_CLAIMS = (RevocationType.JTI, RevocationType.VIEWER)
 
 
 class Rejection(StrEnum):
@@ -63,12 +76,26 @@ class Rejection(StrEnum):
     WRONG_ISSUER = "wrong_issuer"
     KEY_EXPIRED = "key_expired"
     MEDIA_NOT_ALLOWED = "media_not_allowed"
+    JTI_REVOKED = "jti_revoked"
+    VIEWER_REVOKED = "viewer_revoked"
+    ISSUED_BEFORE = "issued_before"
+    SINGLE_USE_REPLAYED = "single_use_replayed"
 
 
-# Refused as "valid token, not for this": 403. Everything else is an invalid token: 401.
+# Refused as "valid token, not for this (any more)": 403. Everything else is an invalid token: 401.
 FORBIDDEN_REASONS = frozenset(
-    {Rejection.DISABLED_KEY, Rejection.WRONG_MEDIA, Rejection.KEY_EXPIRED, Rejection.MEDIA_NOT_ALLOWED}
+    {
+        Rejection.DISABLED_KEY,
+        Rejection.WRONG_MEDIA,
+        Rejection.KEY_EXPIRED,
+        Rejection.MEDIA_NOT_ALLOWED,
+        Rejection.JTI_REVOKED,
+        Rejection.VIEWER_REVOKED,
+        Rejection.ISSUED_BEFORE,
+        Rejection.SINGLE_USE_REPLAYED,
+    }
 )
+_REVOKED = {RevocationType.JTI: Rejection.JTI_REVOKED, RevocationType.VIEWER: Rejection.VIEWER_REVOKED}
 
 
 class TokenRejected(Exception):
@@ -156,6 +183,10 @@ def _check_claim_types(claims: Mapping[str, Any]) -> None:
         isinstance(audience, list) and all(isinstance(item, str) for item in audience)
     ):
         raise TokenRejected(Rejection.INVALID_CLAIMS)
+    # A single-use token is consumed by its jti: without one there is nothing to mark used.
+    single_use = claims.get("single_use", False)
+    if not isinstance(single_use, bool) or (single_use and "jti" not in claims):
+        raise TokenRejected(Rejection.INVALID_CLAIMS)
 
 
 def screen(token: str) -> ScreenedToken:
@@ -203,41 +234,70 @@ def _checked_public_key(pem: str) -> tuple[Algorithm, keys.VerifyingKey] | None:
         return None
 
 
-class KeyReader(Protocol):
+def _revocation_ids(workspace_id: str, claims: Mapping[str, Any]) -> list[str]:
+    """Ids of the revocations that would name this token's jti and viewer (values no revocation can hold have none)."""
+    ids = []
+    for revocation_type in _REVOCABLE_CLAIMS:
+        value = claims.get(revocation_type.value)
+        revocation_id = None if value is None else revocation_id_for(workspace_id, revocation_type.value, value)
+        if revocation_id is not None:
+            ids.append(revocation_id)
+    return ids
+
+
+class VerifierStore(Protocol):
     """What the verifier needs of the table (KeyStore; benchmarks and tests bring their own)."""
 
-    def get_key(self, key_id: str, *, consistent: bool = True) -> SigningKey | None: ...
+    def read_for_verification(
+        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
+    ) -> VerificationItems: ...
 
     def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None: ...
+
+    def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool: ...
 
 
 @dataclass(slots=True)
 class CachedKey:
-    """A key as a container holds it between reads: parsed and checked once, and when it last wrote lastSeen."""
+    """A key as a container holds it between reads: parsed and checked once, the workspace's cut-offs read with
+    it, and when it last wrote lastSeen."""
 
     key: SigningKey
     verifying_key: keys.VerifyingKey
     algorithm: JwsAlgorithm
     last_seen_ms: int
+    cutoffs: tuple[Cutoff, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What verifying one token needs from the table, none of it older than KeyCacheMillis."""
+
+    key: CachedKey | None
+    revocations: tuple[Revocation, ...]  # those naming the token's jti or viewer, in that order
 
 
 KeyCache = TtlLruCache[tuple[str, str], CachedKey | None]
+RevocationCache = TtlLruCache[tuple[str, str], Revocation | None]
 
 
 class TokenVerifier:
     def __init__(
         self,
-        store: KeyReader,
+        store: VerifierStore,
         settings: Settings,
         *,
         clock: Clock = time.monotonic,
         now: Callable[[], float] = time.time,
     ) -> None:
-        """`clock` (monotonic seconds) ages the key cache; `now` (epoch seconds) judges the token's times."""
+        """`clock` (monotonic seconds) ages the caches; `now` (epoch seconds) judges the token's times and which
+        revocations are still active."""
         self._store = store
         self._settings = settings
         self._now = now
-        self.key_cache: KeyCache = TtlLruCache(settings.key_cache_millis / 1000, KEY_CACHE_ENTRIES, clock)
+        ttl_seconds = settings.key_cache_millis / 1000
+        self.key_cache: KeyCache = TtlLruCache(ttl_seconds, KEY_CACHE_ENTRIES, clock)
+        self.revocation_cache: RevocationCache = TtlLruCache(ttl_seconds, REVOCATION_CACHE_ENTRIES, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -257,7 +317,10 @@ class TokenVerifier:
     def _verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
         screened = screen(token)
         key_id = _key_id(workspace_id, screened)
-        cached = None if key_id is None else self._load(workspace_id, key_id)
+        if key_id is None:
+            raise TokenRejected(Rejection.UNKNOWN_KEY)
+        loaded = self._load(workspace_id, key_id, _revocation_ids(workspace_id, screened.claims))
+        cached = loaded.key
         # Another tenant's key is no key of this workspace's: tenants never open each other's media.
         if cached is None:
             raise TokenRejected(Rejection.UNKNOWN_KEY)
@@ -269,19 +332,37 @@ class TokenVerifier:
         self._check_times(screened.claims, now, cached.key.policy)
         self._check_binding(screened.claims, media_id)
         self._check_key(cached.key, media_id, now)
+        self._check_revocations(cached.cutoffs, loaded.revocations, screened.claims, now)
+        # Last of all: a single-use token is spent only by a verification that succeeds.
+        self._consume_if_single_use(workspace_id, screened.claims)
         self._record_use(cached, now)
         return VerifiedToken(key=cached.key, claims=screened.claims)
 
-    def _load(self, workspace_id: str, key_id: str) -> CachedKey | None:
-        """What verifying this token needs from the table: from the cache, or one strongly consistent read.
+    def _load(self, workspace_id: str, key_id: str, revocation_ids: Sequence[str]) -> Loaded:
+        """What verifying this token needs from the table: the key with the workspace's cut-offs, and the
+        revocations its jti and viewer would have. Each comes from the cache while fresh; whatever is not, from
+        one strongly consistent BatchGetItem, then cached (found or not) for KeyCacheMillis."""
+        started = self.key_cache.now()
+        key_slot = (workspace_id, key_id)
+        key = self.key_cache.cached(key_slot, started)
+        revocations = {rid: self.revocation_cache.cached((workspace_id, rid), started) for rid in revocation_ids}
+        missing = [rid for rid, found in revocations.items() if isinstance(found, Miss)]
+        if isinstance(key, Miss) or missing:
+            read = self._store.read_for_verification(
+                workspace_id, key_id=key_id if isinstance(key, Miss) else None, revocation_ids=missing
+            )
+            if isinstance(key, Miss):
+                key = self._checked_key(workspace_id, key_id, read)
+                self.key_cache.store(key_slot, key, started)
+            for rid in missing:
+                found = read.revocations.get(rid)
+                revocation = found if found is not None and found.workspace_id == workspace_id else None
+                self.revocation_cache.store((workspace_id, rid), revocation, started)
+                revocations[rid] = revocation
+        return Loaded(key, tuple(found for found in revocations.values() if isinstance(found, Revocation)))
 
-        Whatever else a token will need (revocations of its jti or viewer, the workspace's cut-offs) belongs
-        here too, read with the key in one BatchGetItem and cached the same way.
-        """
-        return self.key_cache.get_or_load((workspace_id, key_id), lambda: self._read_key(workspace_id, key_id))
-
-    def _read_key(self, workspace_id: str, key_id: str) -> CachedKey | None:
-        key = self._store.get_key(key_id, consistent=True)
+    def _checked_key(self, workspace_id: str, key_id: str, read: VerificationItems) -> CachedKey | None:
+        key = read.key
         if key is None or key.workspace_id != workspace_id:
             return None
         loaded = _checked_public_key(key.public_key_pem)
@@ -290,7 +371,8 @@ class TokenVerifier:
             logger.warning("stored key is unsafe to verify with; refusing its tokens", extra={"key_id": key_id})
             return None
         last_seen_ms = 0 if key.last_seen is None else to_millis(key.last_seen)
-        return CachedKey(key, loaded[1], jwt.get_algorithm_by_name(key.algorithm.value), last_seen_ms)
+        algorithm = jwt.get_algorithm_by_name(key.algorithm.value)
+        return CachedKey(key, loaded[1], algorithm, last_seen_ms, read.cutoffs)
 
     def _check_times(self, claims: Mapping[str, Any], now: float, policy: KeyPolicy) -> None:
         skew = self._settings.clock_skew_seconds
@@ -323,6 +405,32 @@ class TokenVerifier:
             raise TokenRejected(Rejection.KEY_EXPIRED)
         if key.policy.allowed_media is not None and not media_allowed(key.policy.allowed_media, media_id):
             raise TokenRejected(Rejection.MEDIA_NOT_ALLOWED)
+
+    @staticmethod
+    def _check_revocations(
+        cutoffs: Sequence[Cutoff], revocations: Sequence[Revocation], claims: Mapping[str, Any], now: float
+    ) -> None:
+        """The token's jti and viewer are not revoked, and it was issued after the latest active issuedBefore.
+        Entries past their expiry are ignored: the table's TTL deletes them late."""
+        now_ms = int(now * 1000)
+        for revocation in revocations:
+            if revocation.active_at(now_ms):
+                raise TokenRejected(_REVOKED[revocation.type])
+        active_cutoffs = [cutoff.issued_before for cutoff in cutoffs if cutoff.active_at(now_ms)]
+        if active_cutoffs:
+            issued = claims.get("iat")
+            # Without iat, nothing tells the token was issued after the cut-off.
+            if issued is None or issued < max(active_cutoffs):
+                raise TokenRejected(Rejection.ISSUED_BEFORE)
+
+    def _consume_if_single_use(self, workspace_id: str, claims: Mapping[str, Any]) -> None:
+        """One conditional write: the first verification of a single-use token spends it, any later one is refused.
+        The mark is kept until the token could no longer verify anyway (exp + skew)."""
+        if claims.get("single_use") is not True:
+            return
+        keep_until = claims["exp"] + self._settings.clock_skew_seconds
+        if not self._store.consume_single_use(workspace_id, claims["jti"], keep_until=keep_until):
+            raise TokenRejected(Rejection.SINGLE_USE_REPLAYED)
 
     def _record_use(self, cached: CachedKey, now: float) -> None:
         """lastSeen at most once per interval per key and container; best effort, never failing verification.

@@ -1,12 +1,12 @@
-"""Routes neither platform has (playback verification, the JWKS) and API Gateway's own answers: errors carry
-both dialects' fields at once, so either SDK parses them."""
+"""Routes neither platform has (playback verification, the JWKS, the audit trail, revocations) and API Gateway's
+own answers: errors carry both dialects' fields at once, so either SDK parses them."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.authorizer_context import PlaybackContext
@@ -14,7 +14,20 @@ from signing_keys.dialects import WireModel, body_of, json_response, model_respo
 from signing_keys.dialects.fastpix import FastPixErrorDetail, error_detail
 from signing_keys.dialects.livepeer import error_messages
 from signing_keys.errors import FieldError
-from signing_keys.models import AuditAction, AuditEntry, AuditPage, to_millis
+from signing_keys.limits import (
+    MAX_ISSUED_BEFORE_LEAD_SECONDS,
+    MAX_REVOCATION_REASON_CHARS,
+    MAX_REVOCATION_VALUE_CHARS,
+)
+from signing_keys.models import (
+    AuditAction,
+    AuditEntry,
+    AuditPage,
+    Revocation,
+    RevocationPage,
+    RevocationType,
+    to_millis,
+)
 
 
 class UnionError(WireModel):
@@ -119,7 +132,104 @@ def audit_event(entry: AuditEntry) -> AuditEvent:
     )
 
 
-def audit_page(page: AuditPage) -> Response[Any]:
-    body = body_of(AuditEventPage(auditEvents=[audit_event(e) for e in page.entries], nextCursor=page.next_cursor))
-    body["nextCursor"] = page.next_cursor  # null on the last page, where unset fields are otherwise left out
+def _page(model: BaseModel, next_cursor: str | None) -> Response[Any]:
+    body = body_of(model)
+    body["nextCursor"] = next_cursor  # null on the last page, where unset fields are otherwise left out
     return json_response(200, body)
+
+
+def audit_page(page: AuditPage) -> Response[Any]:
+    entries = [audit_event(e) for e in page.entries]
+    return _page(AuditEventPage(auditEvents=entries, nextCursor=page.next_cursor), page.next_cursor)
+
+
+# -- revocations --------------------------------------------------------------------------------------------
+def _unicode_text(value: str) -> str:
+    # JSON lets lone surrogates through ("\\ud800"); they are no text DynamoDB or a token could hold.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (no lone surrogates)") from None
+    return value
+
+
+UnicodeText = Annotated[StrictStr, AfterValidator(_unicode_text)]
+_REVOKED_NAMES = tuple(revocation_type.value for revocation_type in RevocationType)
+
+
+class RevocationRequest(BaseModel):
+    """Exactly one of jti, viewer and issuedBefore; an explicit null is a type error, not an absent field."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"oneOf": [{"required": [name]} for name in _REVOKED_NAMES]}
+    )
+    jti: UnicodeText = Field(  # type: ignore[assignment]
+        default=None,
+        min_length=1,
+        max_length=MAX_REVOCATION_VALUE_CHARS,
+        description="refuse the token(s) carrying this jti claim",
+    )
+    viewer: UnicodeText = Field(  # type: ignore[assignment]
+        default=None,
+        min_length=1,
+        max_length=MAX_REVOCATION_VALUE_CHARS,
+        description="refuse every token carrying this viewer claim",
+    )
+    issuedBefore: StrictInt = Field(  # type: ignore[assignment]
+        default=None,
+        ge=0,
+        description=(
+            f"epoch seconds, at most {MAX_ISSUED_BEFORE_LEAD_SECONDS} s from now: refuse every token whose iat is "
+            "earlier, and every token without iat"
+        ),
+    )
+    reason: UnicodeText = Field(default=None, max_length=MAX_REVOCATION_REASON_CHARS)  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _names_exactly_one(self) -> Self:
+        if len(self.model_fields_set & set(_REVOKED_NAMES)) != 1:
+            raise ValueError(f"give exactly one of {', '.join(_REVOKED_NAMES)}")
+        return self
+
+    def revoked(self) -> tuple[RevocationType, str | int]:
+        """The type of revocation asked for, and its value."""
+        (name,) = self.model_fields_set & set(_REVOKED_NAMES)
+        value: str | int = getattr(self, name)
+        return RevocationType(name), value
+
+
+class RevocationEntry(WireModel):
+    id: str
+    type: Literal["jti", "viewer", "issuedBefore"]
+    value: str | int = Field(description="the jti or viewer revoked, or issuedBefore's epoch seconds")
+    reason: str | SkipJsonSchema[None] = omitted_when_unset()
+    createdAt: int = Field(description="epoch milliseconds")
+    expiresAt: int = Field(
+        description="epoch milliseconds: no token it covers can verify any more; the entry then disappears"
+    )
+
+
+class RevocationList(WireModel):
+    revocations: list[RevocationEntry] = Field(description="newest first")
+    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+def _entry(revocation: Revocation) -> RevocationEntry:
+    return RevocationEntry(
+        id=revocation.revocation_id,
+        type=revocation.type.value,
+        value=revocation.value,
+        reason=revocation.reason,
+        createdAt=revocation.created_at_ms,
+        expiresAt=revocation.expires_at_ms,
+    )
+
+
+def revocation(revoked: Revocation, *, created: bool) -> Response[Any]:
+    """201 for a new entry; 200 when the same revocation was already active (returned unchanged)."""
+    return model_response(201 if created else 200, _entry(revoked))
+
+
+def revocation_list(page: RevocationPage) -> Response[Any]:
+    entries = [_entry(revoked) for revoked in page.revocations]
+    return _page(RevocationList(revocations=entries, nextCursor=page.next_cursor), page.next_cursor)

@@ -1,0 +1,118 @@
+"""Revocations, dialect-free: revoke one token (`jti`), one viewer (`viewer` claim) or every token issued before a
+moment (`issuedBefore`), list them, delete them. The verifier applies them (signing_keys.verification).
+
+An entry lives until no token it covers can still verify, then the table's TTL removes it: a token verifies until
+`exp` + skew, lives at most the lifetime cap + skew past its `iat`, and its `iat` may lie up to skew ahead of the
+clock; so no token that could verify when the entry took effect verifies past that moment + the cap + 3 skews.
+An issuedBefore later than the entry's creation takes effect from that moment on.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from signing_keys import audit
+from signing_keys.config import Settings
+from signing_keys.errors import FieldError, InvalidInput, RevocationLimitReached, RevocationNotFound
+from signing_keys.key_ids import REVOCATION_ID_PATTERN, revocation_id_for
+from signing_keys.limits import MAX_ACTIVE_CUTOFFS, MAX_ISSUED_BEFORE_LEAD_SECONDS
+from signing_keys.models import Actor, AuditAction, AuditEntry, Revocation, RevocationPage, RevocationType
+from signing_keys.observability import count, logger
+from signing_keys.store import KeyStore
+
+_REVOCATION_ID = re.compile(REVOCATION_ID_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    revocation: Revocation
+    created: bool  # False: the same revocation was already active, and is returned unchanged
+
+
+class RevocationService:
+    def __init__(self, store: KeyStore, settings: Settings, *, now: Callable[[], float] = time.time) -> None:
+        """`now` (epoch seconds) stamps entries and judges which have expired."""
+        self._store = store
+        self._settings = settings
+        self._now = now
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RevocationService:
+        return cls(KeyStore.connect(settings.table_name), settings)
+
+    def _change(self, actor: Actor, action: AuditAction, revocation_id: str, now: float) -> AuditEntry:
+        """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
+        return audit.permitted_change(
+            actor,
+            action,
+            retention_days=self._settings.audit_retention_days,
+            now=datetime.fromtimestamp(now, UTC),
+            revocation_id=revocation_id,
+        )
+
+    def _expires_at_ms(self, revocation_type: RevocationType, value: str | int, created_at_ms: int) -> int:
+        since = created_at_ms
+        if revocation_type is RevocationType.ISSUED_BEFORE:
+            since = max(since, int(value) * 1000)
+        settings = self._settings
+        return since + (settings.max_token_lifetime_seconds + 3 * settings.clock_skew_seconds) * 1000
+
+    def revoke(
+        self, actor: Actor, revocation_type: RevocationType, value: str | int, reason: str | None = None
+    ) -> Revoked:
+        audit.require_write(actor)
+        workspace_id = actor.workspace_id
+        now = self._now()
+        now_ms = int(now * 1000)
+        if revocation_type is RevocationType.ISSUED_BEFORE and int(value) > now + MAX_ISSUED_BEFORE_LEAD_SECONDS:
+            raise InvalidInput(
+                [FieldError("issuedBefore", f"must be at most {MAX_ISSUED_BEFORE_LEAD_SECONDS} seconds from now")]
+            )
+        revocation_id = revocation_id_for(workspace_id, revocation_type.value, value)
+        if revocation_id is None:  # the request models admit only values a revocation can hold
+            raise InvalidInput([FieldError(revocation_type.value, "cannot be revoked")])
+        revocation = Revocation(
+            revocation_id=revocation_id,
+            workspace_id=workspace_id,
+            type=revocation_type,
+            value=value,
+            created_at_ms=now_ms,
+            expires_at_ms=self._expires_at_ms(revocation_type, value, now_ms),
+            reason=reason,
+        )
+        expired_cutoffs: list[str] = []
+        if revocation_type is RevocationType.ISSUED_BEFORE:
+            cutoffs = self._store.workspace_cutoffs(workspace_id)
+            active = {cutoff.revocation_id for cutoff in cutoffs if cutoff.active_at(now_ms)}
+            expired_cutoffs = [cutoff.revocation_id for cutoff in cutoffs if not cutoff.active_at(now_ms)]
+            # Concurrent creates can pass this together: a bound on the item's size, not an exact quota.
+            if revocation_id not in active and len(active) >= MAX_ACTIVE_CUTOFFS:
+                raise RevocationLimitReached()
+        change = self._change(actor, AuditAction.REVOCATION_CREATE, revocation_id, now)
+        existing = self._store.add_revocation(revocation, change, now_ms=now_ms, expired_cutoffs=expired_cutoffs)
+        if existing is not None:
+            return Revoked(existing, created=False)
+        count("RevocationsCreated")
+        logger.info(
+            "revocation created",
+            extra={"workspace_id": workspace_id, "revocation_id": revocation_id, "type": revocation_type.value},
+        )
+        return Revoked(revocation, created=True)
+
+    def page(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
+        """Newest first; `cursor` is a previous page's `next_cursor` (malformed → InvalidInput)."""
+        return self._store.list_revocations(workspace_id, limit=limit, cursor=cursor, now_ms=int(self._now() * 1000))
+
+    def delete(self, actor: Actor, revocation_id: str) -> None:
+        now = self._now()
+        change = self._change(actor, AuditAction.REVOCATION_DELETE, revocation_id, now)
+        # Ids are opaque: one of another shape is an entry that does not exist, answered without a read.
+        if not _REVOCATION_ID.fullmatch(revocation_id):
+            raise RevocationNotFound()
+        self._store.delete_revocation(actor.workspace_id, revocation_id, change, now_ms=int(now * 1000))
+        count("RevocationsDeleted")
+        logger.info("revocation deleted", extra={"workspace_id": actor.workspace_id, "revocation_id": revocation_id})
