@@ -138,7 +138,10 @@ class EmbeddedDynamoDB:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
         app = _Serialized(DomainDispatcherApplication(create_backend_app), clock)
         self._server = _Server(host, port, app, handler=_QuietRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
+        # A short poll: stopping waits for the loop's next look at its shutdown flag (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="dynamodb", daemon=True
+        )
         self._adapted = contextlib.ExitStack()
 
     @property
