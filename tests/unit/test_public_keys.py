@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from signing_keys.config import Settings
 from signing_keys.errors import InvalidInput
 from signing_keys.key_ids import key_id_for_pem
-from signing_keys.keys import parse_public_key
 from signing_keys.models import Algorithm, SigningKey
+from signing_keys.public_keys import parse_public_key
 from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys
 

@@ -32,7 +32,8 @@ from signing_keys.observability import count, logger
 from signing_keys.store import KeyStore
 
 if TYPE_CHECKING:
-    from signing_keys.keys import KeyPair, PublicKey
+    from signing_keys.keys import KeyPair
+    from signing_keys.public_keys import PublicKey
 
 _KEY_ID = re.compile(KEY_ID_PATTERN)
 
@@ -256,9 +257,9 @@ class KeyService:
 
 # Imported on call, so that handlers which never make or parse keys never load OpenSSL.
 def _parse_public_key(supplied: str) -> PublicKey:
-    from signing_keys import keys
+    from signing_keys import public_keys
 
-    return keys.parse_public_key(supplied)
+    return public_keys.parse_public_key(supplied)
 
 
 def _generate(algorithm: Algorithm) -> KeyPair:

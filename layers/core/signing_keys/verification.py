@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import jwt
 from jwt.algorithms import Algorithm as JwsAlgorithm
 
-from signing_keys import keys
+from signing_keys import public_keys
 from signing_keys.cache import Clock, Miss, TtlLruCache
 from signing_keys.config import Settings
 from signing_keys.errors import InvalidInput
@@ -224,12 +224,12 @@ def _binds(claims: Mapping[str, Any], media_id: str) -> bool:
     return claims.get("sub") == media_id
 
 
-def _checked_public_key(pem: str) -> tuple[Algorithm, keys.VerifyingKey] | None:
+def _checked_public_key(pem: str) -> tuple[Algorithm, public_keys.VerifyingKey] | None:
     der = spki_der_from_pem(pem)
     if der is None:
         return None
     try:
-        return keys.load_spki(der)
+        return public_keys.load_spki(der)
     except InvalidInput:
         return None
 
@@ -263,7 +263,7 @@ class CachedKey:
     it, and when it last wrote lastSeen."""
 
     key: SigningKey
-    verifying_key: keys.VerifyingKey
+    verifying_key: public_keys.VerifyingKey
     algorithm: JwsAlgorithm
     last_seen_ms: int
     cutoffs: tuple[Cutoff, ...]
