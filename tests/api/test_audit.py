@@ -72,6 +72,40 @@ def test_each_key_change_writes_exactly_one_entry_naming_who_what_and_where(
         assert entry["SK"]["S"].startswith(f"{created_ms:015d}#")
 
 
+def test_a_rotation_and_a_fastpix_patch_write_one_entry_each(api: LocalApi, writer: IssuedCredential) -> None:
+    # Given a key
+    old_id = api.request("POST", FASTPIX_KEYS, authorization=basic(writer)).json()["data"]["id"]
+    # When its policy is changed through FastPix's PATCH, then it is rotated
+    patch = api.request(
+        "PATCH", f"{FASTPIX_KEYS}/{old_id}", authorization=basic(writer), body={"maxTokenLifetimeSeconds": 600}
+    )
+    rotate = api.request("POST", f"{FASTPIX_KEYS}/{old_id}/rotate", authorization=basic(writer))
+    assert (patch.status, rotate.status) == (200, 201)
+    successor_id = rotate.json()["data"]["id"]
+    # Then the update names the key, and the rotation names the old key and its successor, each of its request
+    update_entry, rotate_entry = key_actions(api)[1:]
+    assert (update_entry["action"]["S"], update_entry["keyId"]["S"]) == ("key.update", old_id)
+    assert update_entry["requestId"]["S"] == patch.headers["x-amzn-requestid"]
+    assert (rotate_entry["action"]["S"], rotate_entry["keyId"]["S"]) == ("key.rotate", old_id)
+    assert rotate_entry["successorKeyId"]["S"] == successor_id
+    assert rotate_entry["requestId"]["S"] == rotate.headers["x-amzn-requestid"]
+    # And the listing shows the successor too
+    listed_rotation = listed(api, writer).json()["auditEvents"][0]
+    assert (listed_rotation["action"], listed_rotation["successorKeyId"]) == ("key.rotate", successor_id)
+
+
+def test_a_rotation_refused_at_the_key_limit_writes_no_entry(make_api: ApiFactory) -> None:
+    # Given a workspace at its limit of one key
+    api = make_api(KeyLimit="1")
+    credential = api.credential("ws-a")
+    key_id = api.request("POST", LIVEPEER_KEYS, authorization=bearer(credential)).json()["id"]
+    # When its rotation is refused (no room for the successor)
+    reply = api.request("POST", f"{LIVEPEER_KEYS}/{key_id}/rotate", authorization=bearer(credential))
+    # Then only the create has an entry
+    assert reply.status == 403
+    assert [e["action"]["S"] for e in key_actions(api)] == ["key.create"]
+
+
 def test_an_entry_expires_after_the_audit_retention(make_api: ApiFactory) -> None:
     # Given a stack deployed with AuditRetentionDays=7
     api = make_api(AuditRetentionDays="7")
