@@ -18,8 +18,11 @@ app = rest_resolver()
 @operation(app, "verifyPlayback", response=neutral.PlaybackGrant)
 def play(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
     verified = PlaybackContext.decode(app.current_event.request_context.authorizer.get_context())
-    # The authorizer's allow names this exact route; checking again costs nothing and survives a misconfiguration.
-    if verified.workspace_id != workspaceId or verified.media_id != mediaId:
+    # API Gateway's decoded path parameters, as the authorizer saw them (the resolver's own are cut from the raw
+    # path, so `movie%2D42` would not match). The allow names this exact request; checking again costs nothing and
+    # survives a misconfiguration.
+    parameters = app.current_event.path_parameters or {}
+    if verified.workspace_id != parameters.get("workspaceId") or verified.media_id != parameters.get("mediaId"):
         raise Unauthenticated()
     return neutral.playback_grant(verified)
 

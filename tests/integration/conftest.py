@@ -100,6 +100,8 @@ POLICY_WORKSPACES = ["ws-scope", "ws-lifetime", "ws-expiry", "ws-rotate", "ws-by
 ROTATION_RACE_WORKSPACES = [f"ws-rotate-race-{round_}" for round_ in range(3)]
 # Revocations act workspace-wide (issuedBefore refuses every older token): each scenario gets its own workspace.
 REVOCATION_WORKSPACES = [f"ws-rev-{scenario}" for scenario in ("jti", "viewer", "issuedBefore", "other", "once")]
+# The last review's reproductions (test_review_reproductions.py): one workspace per scenario.
+REVIEW_WORKSPACES = ["ws-review-jwks", "ws-review-slash", "ws-review-escape"]
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +117,7 @@ def runner() -> Iterator[Runner]:
             + POLICY_WORKSPACES
             + ROTATION_RACE_WORKSPACES
             + REVOCATION_WORKSPACES
+            + REVIEW_WORKSPACES
         ),
     ]
     args = [arg for c in credentials for arg in ("--credential", ":".join(c))]

@@ -1,5 +1,5 @@
 """RevocationService over a moto-backed store, with an injected wall clock: the domain rules of section 8 without
-HTTP (what is written, what stands, what expires, what a page and a cursor reach)."""
+HTTP (what is written, what stands, what a page and a cursor reach). Entries never lapse: they stand until deleted."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from signing_keys.store import KeyStore
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
 SETTINGS = Settings(table_name=TABLE_NAME, max_token_lifetime_seconds=3600, clock_skew_seconds=30)
-# Every token that could verify when an entry took effect is expired this long after (lifetime + 3 skews).
-COVERED_MS = (3600 + 3 * 30) * 1000
+# Far past any lifetime cap: the moment the old rule let entries lapse (createdAt + cap + 3 skews) is long gone.
+A_YEAR = 365 * 86_400
 NOW = 1_800_000_000.0
 EPOCH = datetime.fromtimestamp(NOW, UTC)
 JTI, VIEWER, ISSUED_BEFORE = RevocationType.JTI, RevocationType.VIEWER, RevocationType.ISSUED_BEFORE
@@ -70,17 +70,16 @@ def test_a_revocation_is_stored_under_the_id_of_its_workspace_type_and_value(
 ) -> None:
     # Given a jti revoked with a reason
     revoked = service.revoke(writer("ws-a"), JTI, "token-1", reason="leaked")
-    # Then it is new, its id is the one verification computes, and it expires once no covered token can verify
+    # Then it is new, and its id is the one verification computes
     assert revoked.created
     entry = revoked.revocation
     assert entry.revocation_id == revocation_id_for("ws-a", "jti", "token-1")
-    assert (entry.type, entry.value, entry.reason) == (JTI, "token-1", "leaked")
-    assert (entry.created_at_ms, entry.expires_at_ms) == (NOW * 1000, NOW * 1000 + COVERED_MS)
-    # And the table holds it with its TTL (epoch seconds) and its place in the workspace's listing
+    assert (entry.type, entry.value, entry.reason, entry.created_at_ms) == (JTI, "token-1", "leaked", NOW * 1000)
+    # And the table holds it in the workspace's listing, without a TTL: nothing but a delete removes it
     stored = item(dynamodb, f"REV#{entry.revocation_id}", "REV")
     assert stored is not None
-    assert stored["ttl"] == {"N": str(int(NOW) + COVERED_MS // 1000)}
     assert stored["GSI1PK"] == {"S": "REVS#ws-a"}
+    assert {"ttl", "expiresAt"}.isdisjoint(stored)
 
 
 def test_the_same_revocation_again_returns_the_standing_entry_and_writes_nothing(
@@ -97,21 +96,15 @@ def test_the_same_revocation_again_returns_the_standing_entry_and_writes_nothing
     assert item(dynamodb, f"REV#{first.revocation_id}", "REV") == before
 
 
-def test_an_expired_entry_is_replaced_by_a_new_one(service: RevocationService, wall: ManualClock) -> None:
-    # Given a jti revocation past its expiry, which the table's TTL has not deleted yet
+def test_an_entry_a_year_old_still_stands_and_revoking_again_returns_it(
+    service: RevocationService, wall: ManualClock
+) -> None:
+    # Given a jti revoked a year ago
     first = service.revoke(writer("ws-a"), JTI, "token-1").revocation
-    wall.now += COVERED_MS / 1000
-    # When the jti is revoked again
+    wall.now += A_YEAR
+    # When the jti is revoked again, Then the year-old entry is what stands
     again = service.revoke(writer("ws-a"), JTI, "token-1")
-    # Then that is a new entry, from now
-    assert again.created
-    assert again.revocation.created_at_ms == first.expires_at_ms
-
-
-def test_an_issued_before_later_than_now_expires_from_that_moment(service: RevocationService) -> None:
-    issued_before = int(NOW) + 60
-    entry = service.revoke(writer("ws-a"), ISSUED_BEFORE, issued_before).revocation
-    assert entry.expires_at_ms == issued_before * 1000 + COVERED_MS
+    assert (again.created, again.revocation) == (False, first)
 
 
 def test_an_issued_before_more_than_a_minute_ahead_is_invalid(service: RevocationService, dynamodb: Any) -> None:
@@ -130,33 +123,32 @@ def test_an_issued_before_sets_its_cut_off_on_the_workspace_item_and_delete_remo
     workspace_item = item(dynamodb, "WS#ws-a", "COUNTER")
     assert workspace_item is not None
     cutoff = workspace_item[f"cutoff_{entry.revocation_id}"]["M"]
-    assert cutoff == {"issuedBefore": {"N": str(int(NOW))}, "expiresAt": {"N": str(entry.expires_at_ms)}}
+    assert cutoff == {"issuedBefore": {"N": str(int(NOW))}}
     # When it is deleted, Then the entry and the cut-off are gone together
     service.delete(writer("ws-a"), entry.revocation_id)
     assert item(dynamodb, f"REV#{entry.revocation_id}", "REV") is None
     assert cutoff_attributes(dynamodb) == set()
 
 
-def test_a_new_issued_before_drops_expired_cut_offs_from_the_workspace_item(
+def test_a_new_issued_before_keeps_the_earlier_cut_offs_however_old(
     service: RevocationService, wall: ManualClock, dynamodb: Any
 ) -> None:
-    # Given an issuedBefore cut-off that has expired
+    # Given an issuedBefore cut-off made a year ago
     old = service.revoke(writer("ws-a"), ISSUED_BEFORE, int(NOW) - 10).revocation
-    wall.now += COVERED_MS / 1000
+    wall.now += A_YEAR
     # When another issuedBefore is revoked
     new = service.revoke(writer("ws-a"), ISSUED_BEFORE, int(wall.now)).revocation
-    # Then the workspace item carries only the new one
-    assert old.revocation_id != new.revocation_id
-    assert cutoff_attributes(dynamodb) == {f"cutoff_{new.revocation_id}"}
+    # Then the workspace item carries both (deleting the new one must leave the old one in force)
+    assert cutoff_attributes(dynamodb) == {f"cutoff_{old.revocation_id}", f"cutoff_{new.revocation_id}"}
 
 
-def test_active_issued_before_revocations_are_bounded_but_repeating_one_is_not_refused(
+def test_issued_before_revocations_are_bounded_but_repeating_one_is_not_refused(
     service: RevocationService, dynamodb: Any
 ) -> None:
-    # Given as many active issuedBefore cut-offs as a workspace may hold (one made here, the rest written as the
+    # Given as many issuedBefore cut-offs as a workspace may hold (one made here, the rest written as the
     # store lays them out, which is quicker than a hundred revocations)
     service.revoke(writer("ws-a"), ISSUED_BEFORE, int(NOW))
-    active = {"issuedBefore": {"N": str(int(NOW))}, "expiresAt": {"N": str(int(NOW * 1000) + COVERED_MS)}}
+    active = {"issuedBefore": {"N": str(int(NOW))}}
     others = {f"#c{n}": f"cutoff_{revocation_id_for('ws-a', 'issuedBefore', n)}" for n in range(MAX_ACTIVE_CUTOFFS - 1)}
     dynamodb.update_item(
         TableName=TABLE_NAME,
@@ -168,7 +160,7 @@ def test_active_issued_before_revocations_are_bounded_but_repeating_one_is_not_r
     # When one more is asked for, Then it is refused
     with pytest.raises(RevocationLimitReached):
         service.revoke(writer("ws-a"), ISSUED_BEFORE, int(NOW) - 1)
-    # And repeating an active one still returns it
+    # And repeating a standing one still returns it
     assert not service.revoke(writer("ws-a"), ISSUED_BEFORE, int(NOW)).created
 
 
@@ -203,11 +195,11 @@ def test_a_page_is_newest_first_and_the_cursor_reaches_the_rest(service: Revocat
     assert third.next_cursor is None
 
 
-def test_expired_entries_are_not_listed(service: RevocationService, wall: ManualClock) -> None:
-    service.revoke(writer("ws-a"), JTI, "old")
-    wall.now += COVERED_MS / 1000
+def test_entries_however_old_are_listed(service: RevocationService, wall: ManualClock) -> None:
+    old = service.revoke(writer("ws-a"), JTI, "old").revocation
+    wall.now += A_YEAR
     fresh = service.revoke(writer("ws-a"), JTI, "fresh").revocation
-    assert service.page("ws-a", limit=10, cursor=None).revocations == [fresh]
+    assert service.page("ws-a", limit=10, cursor=None).revocations == [fresh, old]
 
 
 def test_a_cursor_never_reaches_another_workspaces_entries(service: RevocationService, wall: ManualClock) -> None:
@@ -251,11 +243,11 @@ def test_deleting_twice_is_not_found_the_second_time(service: RevocationService)
         service.delete(writer("ws-a"), entry.revocation_id)
 
 
-def test_an_expired_entry_cannot_be_deleted_it_is_gone(service: RevocationService, wall: ManualClock) -> None:
+def test_an_entry_a_year_old_can_be_deleted(service: RevocationService, wall: ManualClock) -> None:
     entry = service.revoke(writer("ws-a"), JTI, "token-1").revocation
-    wall.now += COVERED_MS / 1000
-    with pytest.raises(RevocationNotFound):
-        service.delete(writer("ws-a"), entry.revocation_id)
+    wall.now += A_YEAR
+    service.delete(writer("ws-a"), entry.revocation_id)
+    assert service.page("ws-a", limit=10, cursor=None).revocations == []
 
 
 @pytest.mark.parametrize("revocation_id", ["not-an-id", "00000000-0000-4000-8000-000000000000", "x" * 1000])

@@ -1,7 +1,7 @@
 """Revocations and single-use tokens in the verifier, over the real store and service on moto, with injected
 clocks: each revocation refuses its tokens exactly when the cached lookups expire (KeyCacheMillis) and not
-before, expired entries are ignored, and DynamoDB is called at most once per verification (plus one conditional
-write for a single-use token)."""
+before, an entry never lapses (a token it covers may become valid much later), and DynamoDB is called at most
+once per verification (plus one conditional write for a single-use token)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ SETTINGS = Settings(
 )
 START = 1_800_000_000
 OWNER = Actor.operator(WORKSPACE)  # who revokes: the workspace's own (operator) credential
-# A revocation outlives every token it covers by this much: then it is ignored, whatever TTL has done.
-COVERED_SECONDS = 3600 + 3 * 30
+# When the old rule let an entry lapse: createdAt + the lifetime cap + 3 skews.
+OLD_LAPSE_SECONDS = 3600 + 3 * 30
 
 
 @dataclass
@@ -137,24 +137,46 @@ def test_the_latest_active_cut_off_is_the_one_that_counts(world: World) -> None:
     assert world.rejection(token) is None
 
 
-def test_an_expired_cut_off_is_ignored_although_the_table_still_holds_it(world: World) -> None:
-    # Given an issuedBefore revocation, and a token without iat it refuses
+def test_a_token_without_iat_stays_refused_by_a_cut_off_long_after_every_token_with_iat_expired(
+    world: World,
+) -> None:
+    # Given an issuedBefore revocation, and a token without iat minted before it whose exp lies beyond the cap
     world.revocations.revoke(OWNER, RevocationType.ISSUED_BEFORE, START)
-    assert world.rejection(world.signer.token({"iat": None, "exp": START + 300})) is Rejection.ISSUED_BEFORE
-    # When its expiry passes (TTL deletes entries late: the cut-off is still on the workspace item)
-    world.clocks.advance(COVERED_SECONDS)
-    later = int(world.clocks.wall)
-    # Then a new token without iat verifies
-    assert world.rejection(world.signer.token({"iat": None, "exp": later + 300})) is None
+    far_exp = START + 10 * OLD_LAPSE_SECONDS
+    token = world.signer.token({"iat": None, "exp": far_exp})
+    # When its exp comes within the lifetime cap, long after the old rule's lapse
+    world.clocks.advance(far_exp - 3000 - START)
+    # Then it is still refused: nothing tells it was issued after the cut-off
+    assert world.rejection(token) is Rejection.ISSUED_BEFORE
 
 
 @pytest.mark.parametrize("kind", ["jti", "viewer"])
-def test_an_expired_jti_or_viewer_revocation_is_ignored(world: World, kind: str) -> None:
+def test_an_advance_ticket_revoked_before_it_became_valid_is_refused_when_it_does(world: World, kind: str) -> None:
+    # Given a token whose iat lies after the old rule's lapse (an advance ticket), revoked now
     claims, revocation, reason = KINDS[kind]
+    valid_from = START + 2 * OLD_LAPSE_SECONDS
+    token = world.signer.token({"iat": valid_from, "exp": valid_from + 300, **claims})
     world.revocations.revoke(OWNER, *revocation(world))
-    assert world.rejection(world.token(**claims)) is reason
-    world.clocks.advance(COVERED_SECONDS)
-    assert world.rejection(world.token(**claims)) is None
+    # When its iat comes
+    world.clocks.advance(valid_from - START)
+    # Then it is refused
+    assert world.rejection(token) is reason
+
+
+@pytest.mark.parametrize("kind", ["jti", "viewer"])
+def test_a_token_without_iat_revoked_while_its_exp_lay_beyond_the_cap_is_refused_once_it_is_within(
+    world: World, kind: str
+) -> None:
+    # Given a token without iat whose exp lies beyond the lifetime cap (refused as too long-lived for now), revoked
+    claims, revocation, reason = KINDS[kind]
+    far_exp = START + 10 * OLD_LAPSE_SECONDS
+    token = world.signer.token({"iat": None, "exp": far_exp, **claims})
+    assert world.rejection(token) is Rejection.LIFETIME_TOO_LONG
+    world.revocations.revoke(OWNER, *revocation(world))
+    # When its exp comes within the cap
+    world.clocks.advance(far_exp - 3000 - START)
+    # Then it is refused as revoked
+    assert world.rejection(token) is reason
 
 
 def test_another_workspaces_revocation_of_the_same_jti_changes_nothing(world: World) -> None:

@@ -89,12 +89,7 @@ class Revocation:
     type: RevocationType
     value: str | int  # the jti or viewer, or issuedBefore's epoch seconds
     created_at_ms: int
-    expires_at_ms: int  # no token it covers can verify after this moment
     reason: str | None = None
-
-    def active_at(self, now_ms: int) -> bool:
-        # The table's TTL deletes expired entries late (up to days): expiry is judged here, never by absence.
-        return now_ms < self.expires_at_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +98,6 @@ class Cutoff:
 
     revocation_id: str
     issued_before: int  # epoch seconds
-    expires_at_ms: int
-
-    def active_at(self, now_ms: int) -> bool:
-        return now_ms < self.expires_at_ms
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from signing_keys.errors import FieldError, InvalidInput
 from signing_keys.key_ids import spki_der_from_pem
 from signing_keys.limits import MAX_PUBLIC_KEY_CHARS
-from signing_keys.models import Algorithm
+from signing_keys.models import Algorithm, SigningKey
 
 RSA_MIN_BITS, RSA_MAX_BITS = 2048, 4096
 RSA_PUBLIC_EXPONENT = 65537
@@ -131,6 +131,20 @@ def load_spki(der: bytes) -> tuple[Algorithm, VerifyingKey]:
     if not isinstance(key, VerifyingKey):
         raise _reject("must be an RSA, P-256 or Ed25519 public key")
     return check_verifying_key(key), key
+
+
+def stored_verifying_key(key: SigningKey) -> VerifyingKey | None:
+    """The verifying key of a stored key, or None when it must verify nothing: it does not parse, it is unsafe to
+    verify with (stored before uploads were checked as they are now), or it is not of the algorithm stored with
+    it. The verifier and the public JWKS both ask this, so a key one refuses the other never publishes."""
+    der = spki_der_from_pem(key.public_key_pem)
+    if der is None:
+        return None
+    try:
+        algorithm, verifying_key = load_spki(der)
+    except InvalidInput:
+        return None
+    return verifying_key if algorithm is key.algorithm else None
 
 
 def parse_public_key(supplied: str) -> PublicKey:

@@ -1,10 +1,9 @@
 """Revocations, dialect-free: revoke one token (`jti`), one viewer (`viewer` claim) or every token issued before a
 moment (`issuedBefore`), list them, delete them. The verifier applies them (signing_keys.verification).
 
-An entry lives until no token it covers can still verify, then the table's TTL removes it: a token verifies until
-`exp` + skew, lives at most the lifetime cap + skew past its `iat`, and its `iat` may lie up to skew ahead of the
-clock; so no token that could verify when the entry took effect verifies past that moment + the cap + 3 skews.
-An issuedBefore later than the entry's creation takes effect from that moment on.
+An entry stays in force until it is deleted. No earlier moment is safe: a token it covers may become valid only
+later (one whose `iat` lies in the future, or one without `iat` whose `exp` lies beyond the lifetime cap becomes
+valid once `exp` comes within the cap), so an entry that lapsed would let it play (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -30,12 +29,12 @@ _REVOCATION_ID = re.compile(REVOCATION_ID_PATTERN)
 @dataclass(frozen=True, slots=True)
 class Revoked:
     revocation: Revocation
-    created: bool  # False: the same revocation was already active, and is returned unchanged
+    created: bool  # False: the same revocation was already in force, and is returned unchanged
 
 
 class RevocationService:
     def __init__(self, store: KeyStore, settings: Settings, *, now: Callable[[], float] = time.time) -> None:
-        """`now` (epoch seconds) stamps entries and judges which have expired."""
+        """`now` (epoch seconds) stamps entries."""
         self._store = store
         self._settings = settings
         self._now = now
@@ -53,13 +52,6 @@ class RevocationService:
             now=datetime.fromtimestamp(now, UTC),
             revocation_id=revocation_id,
         )
-
-    def _expires_at_ms(self, revocation_type: RevocationType, value: str | int, created_at_ms: int) -> int:
-        since = created_at_ms
-        if revocation_type is RevocationType.ISSUED_BEFORE:
-            since = max(since, int(value) * 1000)
-        settings = self._settings
-        return since + (settings.max_token_lifetime_seconds + 3 * settings.clock_skew_seconds) * 1000
 
     def revoke(
         self, actor: Actor, revocation_type: RevocationType, value: str | int, reason: str | None = None
@@ -81,19 +73,15 @@ class RevocationService:
             type=revocation_type,
             value=value,
             created_at_ms=now_ms,
-            expires_at_ms=self._expires_at_ms(revocation_type, value, now_ms),
             reason=reason,
         )
-        expired_cutoffs: list[str] = []
         if revocation_type is RevocationType.ISSUED_BEFORE:
-            cutoffs = self._store.workspace_cutoffs(workspace_id)
-            active = {cutoff.revocation_id for cutoff in cutoffs if cutoff.active_at(now_ms)}
-            expired_cutoffs = [cutoff.revocation_id for cutoff in cutoffs if not cutoff.active_at(now_ms)]
+            standing = {cutoff.revocation_id for cutoff in self._store.workspace_cutoffs(workspace_id)}
             # Concurrent creates can pass this together: a bound on the item's size, not an exact quota.
-            if revocation_id not in active and len(active) >= MAX_ACTIVE_CUTOFFS:
+            if revocation_id not in standing and len(standing) >= MAX_ACTIVE_CUTOFFS:
                 raise RevocationLimitReached()
         change = self._change(actor, AuditAction.REVOCATION_CREATE, revocation_id, now)
-        existing = self._store.add_revocation(revocation, change, now_ms=now_ms, expired_cutoffs=expired_cutoffs)
+        existing = self._store.add_revocation(revocation, change)
         if existing is not None:
             return Revoked(existing, created=False)
         count("RevocationsCreated")
@@ -105,7 +93,7 @@ class RevocationService:
 
     def page(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
         """Newest first; `cursor` is a previous page's `next_cursor` (malformed → InvalidInput)."""
-        return self._store.list_revocations(workspace_id, limit=limit, cursor=cursor, now_ms=int(self._now() * 1000))
+        return self._store.list_revocations(workspace_id, limit=limit, cursor=cursor)
 
     def delete(self, actor: Actor, revocation_id: str) -> None:
         now = self._now()
@@ -113,6 +101,6 @@ class RevocationService:
         # Ids are opaque: one of another shape is an entry that does not exist, answered without a read.
         if not _REVOCATION_ID.fullmatch(revocation_id):
             raise RevocationNotFound()
-        self._store.delete_revocation(actor.workspace_id, revocation_id, change, now_ms=int(now * 1000))
+        self._store.delete_revocation(actor.workspace_id, revocation_id, change)
         count("RevocationsDeleted")
         logger.info("revocation deleted", extra={"workspace_id": actor.workspace_id, "revocation_id": revocation_id})

@@ -9,8 +9,8 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -138,10 +138,6 @@ def _used_pk(workspace_id: str, jti: str) -> Item:
     return {"PK": {"S": f"USED#{hashlib.sha256(material).hexdigest()}"}, "SK": {"S": "USED"}}
 
 
-def _epoch_seconds_after(millis: int) -> int:
-    return -(-millis // 1000)
-
-
 def _revocation_item(revocation: Revocation) -> Item:
     value = revocation.value
     item: Item = {
@@ -149,10 +145,8 @@ def _revocation_item(revocation: Revocation) -> Item:
         "workspaceId": {"S": revocation.workspace_id},
         "type": {"S": revocation.type.value},
         "value": {"N": str(value)} if isinstance(value, int) else {"S": value},
+        # No `ttl`: an entry stays until it is deleted (signing_keys.revocations says why).
         "createdAt": {"N": str(revocation.created_at_ms)},
-        "expiresAt": {"N": str(revocation.expires_at_ms)},
-        # The table's TTL attribute (epoch seconds): DynamoDB deletes the entry some time after it expired.
-        "ttl": {"N": str(_epoch_seconds_after(revocation.expires_at_ms))},
         "GSI1PK": {"S": _revocations_partition(revocation.workspace_id)},
         "GSI1SK": {"S": revocation_sort_key(revocation)},
     }
@@ -169,7 +163,6 @@ def _revocation_from_item(item: Item) -> Revocation:
         type=RevocationType(item["type"]["S"]),
         value=int(value["N"]) if "N" in value else value["S"],
         created_at_ms=int(item["createdAt"]["N"]),
-        expires_at_ms=int(item["expiresAt"]["N"]),
         reason=item["reason"]["S"] if "reason" in item else None,
     )
 
@@ -180,7 +173,6 @@ def _cutoffs_from_item(item: Item) -> tuple[Cutoff, ...]:
         Cutoff(
             revocation_id=name.removeprefix(prefix),
             issued_before=int(value["M"]["issuedBefore"]["N"]),
-            expires_at_ms=int(value["M"]["expiresAt"]["N"]),
         )
         for name, value in item.items()
         if name.startswith(prefix)
@@ -624,9 +616,10 @@ class KeyStore:
             raise KeyNotFound()
 
     def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
-        """Best effort: never fails the verification it follows. The verifier decides when (once per interval per
-        key and container); the condition settles containers writing at once, and a deleted key stays deleted."""
-        with suppress(ClientError, BotoCoreError):
+        """Set the key's lastSeen unless another container did within the interval (the condition settles
+        containers writing at once) or the key is gone (a deleted key stays deleted). Any other failure is
+        raised: the verifier reports it without failing the verification it follows."""
+        try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_key_pk(key_id),
@@ -637,57 +630,47 @@ class KeyStore:
                     ":stale": {"N": str(seen_at_ms - interval_seconds * 1000)},
                 },
             )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     # -- revocations ---------------------------------------------------------------------------------------
-    def _revocation_write(self, revocation: Revocation, now_ms: int, expired_cutoffs: Collection[str]) -> list[Item]:
-        """The items of the one transaction that records a revocation (`_transact` adds its audit entry).
-
-        The entry is written unless an active one with the same id stands (an expired one, which TTL has not
-        deleted yet, is replaced). An issuedBefore entry is also set on the workspace item, which verification
-        reads with the key, and expired cut-offs are removed from it in passing.
-        """
+    def _revocation_write(self, revocation: Revocation) -> list[Item]:
+        """The items of the one transaction that records a revocation (`_transact` adds its audit entry): the
+        entry, unless one with the same id stands, and for an issuedBefore its cut-off on the workspace item,
+        which verification reads with the key."""
         items: list[Item] = [
             {
                 "Put": {
                     "TableName": self._table,
                     "Item": _revocation_item(revocation),
-                    "ConditionExpression": "attribute_not_exists(PK) OR expiresAt <= :now",
-                    "ExpressionAttributeValues": {":now": {"N": str(now_ms)}},
+                    "ConditionExpression": "attribute_not_exists(PK)",
                 }
             }
         ]
         if revocation.type is RevocationType.ISSUED_BEFORE:
-            removed = [name for name in expired_cutoffs if name != revocation.revocation_id]
-            names = {"#cutoff": _cutoff_attribute(revocation.revocation_id)}
-            names |= {f"#expired{n}": _cutoff_attribute(name) for n, name in enumerate(removed)}
-            expression = "SET #cutoff = :cutoff"
-            if removed:
-                expression += " REMOVE " + ", ".join(f"#expired{n}" for n in range(len(removed)))
-            cutoff = {"issuedBefore": {"N": str(revocation.value)}, "expiresAt": {"N": str(revocation.expires_at_ms)}}
             items.append(
                 {
                     "Update": {
                         "TableName": self._table,
                         "Key": _counter_pk(revocation.workspace_id),
-                        "UpdateExpression": expression,
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": {":cutoff": {"M": cutoff}},
+                        "UpdateExpression": "SET #cutoff = :cutoff",
+                        "ExpressionAttributeNames": {"#cutoff": _cutoff_attribute(revocation.revocation_id)},
+                        "ExpressionAttributeValues": {":cutoff": {"M": {"issuedBefore": {"N": str(revocation.value)}}}},
                     }
                 }
             )
         return items
 
-    def add_revocation(
-        self, revocation: Revocation, audit: AuditEntry, *, now_ms: int, expired_cutoffs: Collection[str] = ()
-    ) -> Revocation | None:
-        """Record `revocation` with its audit entry; None when written, else the active entry with the same id,
-        which stands unchanged (nothing is written, no audit entry either). An entry deleted between the refused
-        write and the read is written after all."""
+    def add_revocation(self, revocation: Revocation, audit: AuditEntry) -> Revocation | None:
+        """Record `revocation` with its audit entry; None when written, else the entry with the same id, which
+        stands unchanged (nothing is written, no audit entry either). An entry deleted between the refused write
+        and the read is written after all."""
         for _ in range(_CONFLICT_ATTEMPTS):
-            if self._transact(self._revocation_write(revocation, now_ms, expired_cutoffs), audit) is None:
+            if self._transact(self._revocation_write(revocation), audit) is None:
                 return None
             existing = self.get_revocation(revocation.revocation_id)
-            if existing is not None and existing.active_at(now_ms):
+            if existing is not None:
                 return existing
         raise ServiceUnavailable()
 
@@ -704,16 +687,15 @@ class KeyStore:
             response = self._client.get_item(TableName=self._table, Key=_counter_pk(workspace_id), ConsistentRead=True)
         return _cutoffs_from_item(response.get("Item", {}))
 
-    def list_revocations(self, workspace_id: str, *, limit: int, cursor: str | None, now_ms: int) -> RevocationPage:
-        """A page of the workspace's active revocations, newest first: one index query. Expired entries are
-        skipped, so a page may hold fewer than `limit`; the cursor is None only on the last page."""
+    def list_revocations(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
+        """A page of the workspace's revocations, newest first: one index query; the cursor is None only on the
+        last page."""
         partition = _revocations_partition(workspace_id)
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "GSI1",
             "KeyConditionExpression": "GSI1PK = :pk",
-            "FilterExpression": "expiresAt > :now",
-            "ExpressionAttributeValues": {":pk": {"S": partition}, ":now": {"N": str(now_ms)}},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
             "ScanIndexForward": False,
             "Limit": limit,
         }
@@ -733,8 +715,8 @@ class KeyStore:
             next_cursor=_cursor(last["GSI1SK"]["S"] if last else None),
         )
 
-    def delete_revocation(self, workspace_id: str, revocation_id: str, audit: AuditEntry, *, now_ms: int) -> None:
-        """One transaction: the entry (this workspace's, still active), its cut-off if it is an issuedBefore one
+    def delete_revocation(self, workspace_id: str, revocation_id: str, audit: AuditEntry) -> None:
+        """One transaction: the entry (this workspace's), its cut-off if it is an issuedBefore one
         (removing an attribute the workspace item lacks changes nothing), and the audit entry.
         RevocationNotFound otherwise."""
         codes = self._transact(
@@ -743,8 +725,8 @@ class KeyStore:
                     "Delete": {
                         "TableName": self._table,
                         "Key": _revocation_pk(revocation_id),
-                        "ConditionExpression": "workspaceId = :ws AND expiresAt > :now",
-                        "ExpressionAttributeValues": {":ws": {"S": workspace_id}, ":now": {"N": str(now_ms)}},
+                        "ConditionExpression": "workspaceId = :ws",
+                        "ExpressionAttributeValues": {":ws": {"S": workspace_id}},
                     }
                 },
                 {

@@ -22,21 +22,20 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import jwt
+from botocore.exceptions import BotoCoreError, ClientError
 from jwt.algorithms import Algorithm as JwsAlgorithm
 
 from signing_keys import public_keys
 from signing_keys.cache import Clock, Miss, TtlLruCache
 from signing_keys.config import Settings
-from signing_keys.errors import InvalidInput
 from signing_keys.key_ids import (
     KEY_ID_LENGTH,
     KEY_ID_PATTERN,
     key_id_for,
     revocation_id_for,
-    spki_der_from_pem,
     spki_der_from_pub_claim,
 )
-from signing_keys.models import Algorithm, Cutoff, KeyPolicy, Revocation, RevocationType, SigningKey, to_millis
+from signing_keys.models import Cutoff, KeyPolicy, Revocation, RevocationType, SigningKey, to_millis
 from signing_keys.observability import count, logger
 from signing_keys.patterns import media_allowed
 from signing_keys.store import KeyStore, VerificationItems
@@ -224,16 +223,6 @@ def _binds(claims: Mapping[str, Any], media_id: str) -> bool:
     return claims.get("sub") == media_id
 
 
-def _checked_public_key(pem: str) -> tuple[Algorithm, public_keys.VerifyingKey] | None:
-    der = spki_der_from_pem(pem)
-    if der is None:
-        return None
-    try:
-        return public_keys.load_spki(der)
-    except InvalidInput:
-        return None
-
-
 def _revocation_ids(workspace_id: str, claims: Mapping[str, Any]) -> list[str]:
     """Ids of the revocations that would name this token's jti and viewer (values no revocation can hold have none)."""
     ids = []
@@ -332,7 +321,7 @@ class TokenVerifier:
         self._check_times(screened.claims, now, cached.key.policy)
         self._check_binding(screened.claims, media_id)
         self._check_key(cached.key, media_id, now)
-        self._check_revocations(cached.cutoffs, loaded.revocations, screened.claims, now)
+        self._check_revocations(cached.cutoffs, loaded.revocations, screened.claims)
         # Last of all: a single-use token is spent only by a verification that succeeds.
         self._consume_if_single_use(workspace_id, screened.claims)
         self._record_use(cached, now)
@@ -365,14 +354,14 @@ class TokenVerifier:
         key = read.key
         if key is None or key.workspace_id != workspace_id:
             return None
-        loaded = _checked_public_key(key.public_key_pem)
-        if loaded is None or loaded[0] is not key.algorithm:
+        verifying_key = public_keys.stored_verifying_key(key)
+        if verifying_key is None:
             # Stored before uploads were checked as they are now: it must not verify what anyone could forge.
             logger.warning("stored key is unsafe to verify with; refusing its tokens", extra={"key_id": key_id})
             return None
         last_seen_ms = 0 if key.last_seen is None else to_millis(key.last_seen)
         algorithm = jwt.get_algorithm_by_name(key.algorithm.value)
-        return CachedKey(key, loaded[1], algorithm, last_seen_ms, read.cutoffs)
+        return CachedKey(key, verifying_key, algorithm, last_seen_ms, read.cutoffs)
 
     def _check_times(self, claims: Mapping[str, Any], now: float, policy: KeyPolicy) -> None:
         skew = self._settings.clock_skew_seconds
@@ -408,19 +397,16 @@ class TokenVerifier:
 
     @staticmethod
     def _check_revocations(
-        cutoffs: Sequence[Cutoff], revocations: Sequence[Revocation], claims: Mapping[str, Any], now: float
+        cutoffs: Sequence[Cutoff], revocations: Sequence[Revocation], claims: Mapping[str, Any]
     ) -> None:
-        """The token's jti and viewer are not revoked, and it was issued after the latest active issuedBefore.
-        Entries past their expiry are ignored: the table's TTL deletes them late."""
-        now_ms = int(now * 1000)
-        for revocation in revocations:
-            if revocation.active_at(now_ms):
-                raise TokenRejected(_REVOKED[revocation.type])
-        active_cutoffs = [cutoff.issued_before for cutoff in cutoffs if cutoff.active_at(now_ms)]
-        if active_cutoffs:
+        """The token's jti and viewer are not revoked, and it was issued after the latest issuedBefore. Entries
+        never lapse (signing_keys.revocations): one that exists refuses."""
+        if revocations:
+            raise TokenRejected(_REVOKED[revocations[0].type])
+        if cutoffs:
             issued = claims.get("iat")
             # Without iat, nothing tells the token was issued after the cut-off.
-            if issued is None or issued < max(active_cutoffs):
+            if issued is None or issued < max(cutoff.issued_before for cutoff in cutoffs):
                 raise TokenRejected(Rejection.ISSUED_BEFORE)
 
     def _consume_if_single_use(self, workspace_id: str, claims: Mapping[str, Any]) -> None:
@@ -433,14 +419,23 @@ class TokenVerifier:
             raise TokenRejected(Rejection.SINGLE_USE_REPLAYED)
 
     def _record_use(self, cached: CachedKey, now: float) -> None:
-        """lastSeen at most once per interval per key and container; best effort, never failing verification.
+        """lastSeen at most once per interval per key and container, never failing verification: a failed write
+        (throttling, a denied permission) is logged with its error code and counted (`LastSeenWriteFailures`),
+        so it cannot stop silently.
 
-        The cache entry remembers the last write (attempted, too), so warm hits never write; the store's
-        condition settles containers writing at once.
+        The cache entry remembers the last write (attempted, too), so warm hits never write.
         """
         now_ms = int(now * 1000)
         interval_seconds = self._settings.last_seen_interval_seconds
         if now_ms - cached.last_seen_ms < interval_seconds * 1000:
             return
         cached.last_seen_ms = now_ms
-        self._store.record_last_seen(cached.key.key_id, now_ms, interval_seconds)
+        try:
+            self._store.record_last_seen(cached.key.key_id, now_ms, interval_seconds)
+        except (ClientError, BotoCoreError) as error:
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+            count("LastSeenWriteFailures")
+            logger.warning(
+                "lastSeen write failed",
+                extra={"key_id": cached.key.key_id, "error_type": type(error).__name__, "error_code": code},
+            )

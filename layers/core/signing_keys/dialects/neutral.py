@@ -204,9 +204,6 @@ class RevocationEntry(WireModel):
     value: str | int = Field(description="the jti or viewer revoked, or issuedBefore's epoch seconds")
     reason: str | SkipJsonSchema[None] = omitted_when_unset()
     createdAt: int = Field(description="epoch milliseconds")
-    expiresAt: int = Field(
-        description="epoch milliseconds: no token it covers can verify any more; the entry then disappears"
-    )
 
 
 class RevocationList(WireModel):
@@ -221,12 +218,11 @@ def _entry(revocation: Revocation) -> RevocationEntry:
         value=revocation.value,
         reason=revocation.reason,
         createdAt=revocation.created_at_ms,
-        expiresAt=revocation.expires_at_ms,
     )
 
 
 def revocation(revoked: Revocation, *, created: bool) -> Response[Any]:
-    """201 for a new entry; 200 when the same revocation was already active (returned unchanged)."""
+    """201 for a new entry; 200 when the same revocation was already in force (returned unchanged)."""
     return model_response(201 if created else 200, _entry(revoked))
 
 

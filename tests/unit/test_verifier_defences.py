@@ -1,0 +1,116 @@
+"""Each layer of the verifier's defences alone, so removing one fails a test even where another layer would hide
+it from the API: the tenant check on a key named by `kid`, the exact `media:` audience, the JWKS publishing only
+what the verifier would verify with, and a failed lastSeen write reported rather than swallowed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from signing_keys.config import Settings
+from signing_keys.jwks import jwk_set
+from signing_keys.key_ids import key_id_for_pem
+from signing_keys.models import Algorithm, SigningKey
+from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
+from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys, key_in_hand
+
+SETTINGS = Settings(table_name="unused", key_cache_millis=0)
+NOW = 1_800_000_000
+
+
+def verifier_over(store: Any) -> TokenVerifier:
+    return TokenVerifier(store, SETTINGS, clock=FakeClock(), now=lambda: NOW)
+
+
+def rejection(verifier: TokenVerifier, token: str, workspace: str = WORKSPACE, media: str = MEDIA) -> Rejection | None:
+    try:
+        verifier.verify(token, workspace, media)
+    except TokenRejected as rejected:
+        return rejected.reason
+    return None
+
+
+def claims(**extra: Any) -> dict[str, Any]:
+    return {"iat": NOW, "exp": NOW + 300, **extra}
+
+
+def test_a_key_of_another_workspace_named_by_kid_is_an_unknown_key_to_this_workspace() -> None:
+    # Given ws-b's key, which a table read by its id returns whatever the route's workspace is
+    theirs = key_in_hand(workspace_id="ws-b")
+    store = MemoryKeys()
+    store.put(theirs.key)
+    # When a token it signed (naming it by kid) is verified for ws-a's media
+    # Then the verifier itself refuses it: no later layer is needed to keep tenants apart
+    assert rejection(verifier_over(store), theirs.token(claims(sub=MEDIA))) is Rejection.UNKNOWN_KEY
+
+
+@pytest.mark.parametrize(("audience", "media"), [("media:movie-42", "movie-4"), ("media:movie-4", "movie-42")])
+def test_a_media_audience_opens_exactly_its_media_never_a_prefix_or_an_extension(audience: str, media: str) -> None:
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    token = ours.token(claims(aud=audience, sub=None))
+    assert rejection(verifier_over(store), token, media=media) is Rejection.WRONG_MEDIA
+
+
+def weak_rsa_key(workspace: str = WORKSPACE) -> SigningKey:
+    """An RSA key with e = 3, as a table written before uploads were checked could hold."""
+    public = rsa.RSAPublicNumbers(3, rsa.generate_private_key(65537, 2048).public_key().public_numbers().n).public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    key_id = key_id_for_pem(workspace, pem)
+    assert key_id is not None
+    return SigningKey(key_id, workspace, Algorithm.RS256, pem, datetime.now(UTC))
+
+
+def test_the_jwks_leaves_out_a_stored_key_the_verifier_refuses_to_verify_with() -> None:
+    # Given a sound key and a legacy key with e = 3 in the same workspace
+    sound, weak = key_in_hand().key, weak_rsa_key()
+    # When the JWK Set is built, Then only the sound key is published
+    assert [entry["kid"] for entry in jwk_set([sound, weak], NOW)["keys"]] == [sound.key_id]
+
+
+def test_a_stored_key_whose_algorithm_is_not_its_keys_is_not_published() -> None:
+    # Given an ES256 key item whose algorithm attribute says RS256
+    mislabelled = key_in_hand().key
+    mislabelled = SigningKey(
+        mislabelled.key_id, WORKSPACE, Algorithm.RS256, mislabelled.public_key_pem, mislabelled.created_at
+    )
+    assert jwk_set([mislabelled], NOW)["keys"] == []
+
+
+class FailingLastSeen(MemoryKeys):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
+        raise self.error
+
+
+ACCESS_DENIED = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "UpdateItem")
+
+
+@pytest.mark.parametrize(
+    "error", [ACCESS_DENIED, EndpointConnectionError(endpoint_url="https://dynamodb")], ids=["denied", "unreachable"]
+)
+def test_a_failed_last_seen_write_still_verifies_and_is_logged_with_its_error(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a table whose lastSeen write fails (e.g. a policy that denies it)
+    ours = key_in_hand()
+    store = FailingLastSeen(error)
+    store.put(ours.key)
+    # When a token verifies
+    with caplog.at_level(logging.WARNING):
+        assert rejection(verifier_over(store), ours.token(claims(sub=MEDIA))) is None
+    # Then the failure is logged, naming the key and the error, never silently dropped
+    failures = [record for record in caplog.records if record.getMessage() == "lastSeen write failed"]
+    assert len(failures) == 1
+    assert failures[0].__dict__["key_id"] == ours.key.key_id
+    assert failures[0].__dict__["error_type"] == type(error).__name__
