@@ -53,6 +53,9 @@ class _InMemoryTable:
     def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool:
         return True  # the benchmark's tokens are not single-use
 
+    def single_use_spent(self, workspace_id: str, jti: str) -> bool:
+        return False
+
 
 class _SimulatedClock:
     def __init__(self) -> None:

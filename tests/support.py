@@ -42,8 +42,12 @@ class LocalFunctions:
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb")
 
+    @property
+    def store(self) -> KeyStore:
+        return KeyStore(self.dynamodb, self.table_name)
+
     def credential(self, workspace: str = "ws-a", scope: Scope = Scope.WRITE) -> IssuedCredential:
-        issued = CredentialService(KeyStore(self.dynamodb, self.table_name)).issue(workspace, scope=scope)
+        issued = CredentialService(self.store).issue(workspace, scope=scope)
         assert issued is not None
         return issued
 

@@ -22,7 +22,8 @@ from signing_keys.budget import budgeted
 from signing_keys.config import Settings
 from signing_keys.observability import instrumented
 from signing_keys.patterns import is_media_id, is_workspace_id
-from signing_keys.verification import TokenRejected, TokenVerifier
+from signing_keys.rejections import TokenRejected
+from signing_keys.verification import TokenVerifier
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)

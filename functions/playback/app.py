@@ -1,30 +1,32 @@
-"""PlaybackFunction: GET /workspaces/{workspaceId}/playback/{mediaId}; runs only after PlaybackAuthorizer
-verified the token with one of that workspace's keys."""
+"""PlaybackFunction: GET /workspaces/{workspaceId}/playback/{mediaId}. Verifies the viewer's token itself
+(`?token=` or `Authorization: Bearer`), so that every refusal can say why: a Lambda authorizer's 401 cannot carry a
+reason. PlaybackAuthorizer stays for customers who attach it to routes of their own."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from signing_keys.api import entrypoint, operation, rest_resolver
-from signing_keys.authorizer_context import PlaybackContext
 from signing_keys.config import Settings
 from signing_keys.dialects import neutral
-from signing_keys.errors import Unauthenticated
+from signing_keys.playback import verified_viewer
+from signing_keys.verification import TokenVerifier
 
 settings = Settings.from_env()
+verifier = TokenVerifier.from_settings(settings)
 app = rest_resolver()
 
 
 @operation(app, "verifyPlayback", response=neutral.PlaybackGrant)
-def play(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
-    verified = PlaybackContext.decode(app.current_event.request_context.authorizer.get_context())
-    # API Gateway's decoded path parameters, as the authorizer saw them (the resolver's own are cut from the raw
-    # path, so `movie%2D42` would not match). The allow names this exact request; checking again costs nothing and
-    # survives a misconfiguration.
-    parameters = app.current_event.path_parameters or {}
-    if verified.workspace_id != parameters.get("workspaceId") or verified.media_id != parameters.get("mediaId"):
-        raise Unauthenticated()
-    return neutral.playback_grant(verified)
+def play(
+    workspaceId: str,  # noqa: N803
+    mediaId: str,  # noqa: N803
+    token: Annotated[str | None, Query(description="the viewer's playback JWT (or send Authorization: Bearer)")] = None,
+) -> Response[Any]:
+    viewer = verified_viewer(verifier, app.current_event)
+    key = viewer.verified.key
+    return neutral.playback_grant(viewer.workspace_id, key.key_id, viewer.media_id, viewer.verified.claims)
 
 
 lambda_handler = entrypoint(app, settings)

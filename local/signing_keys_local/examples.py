@@ -33,8 +33,8 @@ EXAMPLE_REVOKED_JTI = "example-revoked-token"
 EXAMPLE_REVOCATION_ID = revocation_id_for(EXAMPLE_WORKSPACE, "jti", EXAMPLE_REVOKED_JTI) or ""
 EXAMPLE_NEW_JTI = "example-leaked-token"
 
-# Shaped like a real token for the example key, but expired and unsigned: the playback authorizer's example
-# event shows a refusal (401). Mint a live token with `python -m signing_keys_tools.tokens sign`.
+# Shaped like a real token for the example key, but expired and unsigned: the playback examples show a refusal
+# (401, with its reason) and verify_token.json explains it. Mint a live one: `python -m signing_keys_tools.tokens sign`.
 EXAMPLE_MEDIA_ID = "media-example"
 EXAMPLE_EXPIRED_TOKEN = ".".join(
     base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
@@ -158,19 +158,15 @@ def example_events() -> dict[str, dict[str, Any]]:
             )
         ),
         "authorize_playback": authorizer_event(playback),
-        "playback": proxy_event(
-            playback,
-            {
-                "principalId": EXAMPLE_KEY_ID,
-                "workspaceId": EXAMPLE_WORKSPACE,
-                "keyId": EXAMPLE_KEY_ID,
-                "mediaId": EXAMPLE_MEDIA_ID,
-                "sub": json.dumps(EXAMPLE_MEDIA_ID),
-                "aud": json.dumps(f"media:{EXAMPLE_MEDIA_ID}"),
-                "groups": "null",
-                "exp": "1764028800",
-                "integrationLatency": 0,
-            },
+        "playback": proxy_event(playback),
+        "verify_token": authorized(
+            request(
+                "POST",
+                "/tokens/verify",
+                "/tokens/verify",
+                body=json.dumps({"token": EXAMPLE_EXPIRED_TOKEN, "mediaId": EXAMPLE_MEDIA_ID}).encode(),
+                authorization=auth,
+            )
         ),
         "jwks": proxy_event(
             request(

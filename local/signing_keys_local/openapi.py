@@ -24,9 +24,9 @@ SECURITY_SCHEMES = {
 # Either scheme of each authorizer works; an empty list overrides any default (the route is public).
 SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     Auth.MANAGEMENT: [{"basicAuth": []}, {"bearerAuth": []}],
-    Auth.PLAYBACK: [{"playbackToken": []}, {"playbackBearer": []}],
     Auth.NONE: [],
 }
+VIEWER_TOKEN: list[dict[str, list[str]]] = [{"playbackToken": []}, {"playbackBearer": []}]
 TAGS = [
     {"name": "Signing Keys", "description": "FastPix dialect: /iam/signing-keys, RSA-2048, HTTP Basic"},
     {"name": "accessControl", "description": "Livepeer dialect: /access-control/signing-key, P-256, Bearer"},
@@ -60,7 +60,7 @@ def build(host: FunctionHost) -> dict[str, Any]:
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for route in ROUTES:
         operation = schema["paths"][route.path][route.method.lower()]
-        operation["security"] = SECURITY[route.auth]
+        operation["security"] = VIEWER_TOKEN if route.viewer_token else SECURITY[route.auth]
         _drop_default_validation_error(operation)
         _optional_body_is_absent(operation)
         if route.success_status == HTTPStatus.NO_CONTENT:

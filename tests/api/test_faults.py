@@ -157,6 +157,17 @@ CALL_SITES: dict[str, tuple[str, Call]] = {
         "Query",
         lambda api, s: api.request("GET", "/revocations", authorization=basic(s["credential"])),
     ),
+    # The playback function verifies tokens itself: its faults are 503s too, never an allow.
+    "playback (the verification read)": (
+        "BatchGetItem",
+        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
+    ),
+    "playback (spending a single-use token)": (
+        "PutItem",
+        lambda api, s: api.request(
+            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
+        ),
+    ),
     "delete revocation": (
         "TransactWriteItems",
         lambda api, s: api.request(
@@ -169,16 +180,6 @@ AUTHORIZER_CALL_SITES: dict[str, tuple[str, Call]] = {
     "management": (
         "GetItem",
         lambda api, s: api.request("GET", "/iam/signing-keys", authorization=basic(s["credential"])),
-    ),
-    "playback (the verification read)": (
-        "BatchGetItem",
-        lambda api, s: api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"])}),
-    ),
-    "playback (spending a single-use token)": (
-        "PutItem",
-        lambda api, s: api.request(
-            "GET", "/workspaces/ws-a/playback/m", query={"token": token(s["key"], jti="once", single_use=True)}
-        ),
     ),
 }
 
@@ -243,7 +244,7 @@ def test_a_failing_last_seen_write_never_fails_verification(
     assert injector.injected == 1
 
 
-def test_a_verification_read_left_unprocessed_is_the_gateways_500_with_retry_after(
+def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
     api: LocalApi, injector: Injector, seeded: dict[str, Any]
 ) -> None:
     # Given DynamoDB that keeps every key of the verifier's batch read unprocessed (as under throttling)
@@ -258,5 +259,5 @@ def test_a_verification_read_left_unprocessed_is_the_gateways_500_with_retry_aft
     # When a viewer presents a valid token
     reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     # Then the viewer is told to retry, never allowed on a read that did not complete
-    assert reply.status == 500
+    assert reply.status == 503
     assert reply.headers["retry-after"] == "1"

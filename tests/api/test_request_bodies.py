@@ -14,13 +14,14 @@ from tests.support import LocalApi, bearer
 BODY_ROUTES = [route for route in routes.ROUTES if route.method in {"POST", "PATCH"}]
 VALID_BODY = b'{"name": "studio"}'
 # Routes that take no name: FastPix create and update (publicKey and policies), rotation (overlap, publicKey),
-# revocations (exactly one of jti, viewer, issuedBefore).
+# revocations (exactly one of jti, viewer, issuedBefore), the token debugger (a token and a media id).
 VALID_FOR = {
     "create_signing_key": b"{}",
     "update_signing_key": b'{"maxTokenLifetimeSeconds": 600}',
     "rotate_signing_key": b'{"overlapSeconds": 60}',
     "rotateSigningKey": b'{"overlapSeconds": 60}',
     "createRevocation": b'{"jti": "leaked-token"}',
+    "verifyToken": b'{"token": "not.a.token", "mediaId": "movie-42"}',
 }
 
 

@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 
 from signing_keys.authorizer_context import ManagementContext
+from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer, neutral
 from signing_keys.key_ids import revocation_id_for
-from signing_keys.models import Scope
+from signing_keys.models import Actor, Algorithm, Scope, SigningKey, utc_now
+from signing_keys.service import KeyService
+from signing_keys.verification import VerifiedToken
+from signing_keys_local.events import proxy_event
 from signing_keys_local.examples import (
     EXAMPLE_KEY_ID,
     EXAMPLE_MEDIA_ID,
@@ -24,6 +28,7 @@ from signing_keys_local.examples import (
     example_events,
     request,
 )
+from signing_keys_tools.tokens import sign
 from tests.support import LocalFunctions
 
 EVENTS = example_events()
@@ -159,12 +164,90 @@ def test_playback_authorizer_refuses_the_expired_example_token(functions: LocalF
         functions.invoke("PlaybackAuthorizerFunction", EVENTS["authorize_playback"])
 
 
-def test_playback_answers_the_verified_claims_from_the_authorizer_context(functions: LocalFunctions) -> None:
+def test_playback_refuses_the_example_token_saying_why(functions: LocalFunctions) -> None:
+    # Given the example token, whose signature is not a real one
+    # When the playback function handles it
     response = functions.invoke("PlaybackFunction", EVENTS["playback"])
-    assert response["statusCode"] == 200
+    # Then it is a 401 whose body and header name the reason, with the bearer challenge of RFC 6750
+    assert response["statusCode"] == 401
+    refusal = neutral.TokenRefusal.model_validate(body(response))
+    assert (refusal.reason, refusal.error.reason, refusal.error.code) == ("bad_signature", "bad_signature", 401)
+    assert response["multiValueHeaders"]["X-Refusal-Reason"] == ["bad_signature"]
+    assert response["multiValueHeaders"]["WWW-Authenticate"] == ['Bearer realm="playback", error="invalid_token"']
+
+
+def playback_event(workspace: str, media: str, token: str) -> dict[str, Any]:
+    return proxy_event(
+        request(
+            "GET",
+            f"/workspaces/{workspace}/playback/{media}",
+            "/workspaces/{workspaceId}/playback/{mediaId}",
+            path_parameters={"workspaceId": workspace, "mediaId": media},
+            query={"token": [token]},
+        )
+    )
+
+
+def test_playback_answers_the_claims_of_a_token_it_verifies(functions: LocalFunctions) -> None:
+    # Given a key of the example workspace and a token it signed for the example media
+    created = KeyService(functions.store, Settings(table_name=functions.table_name)).create_key(
+        Actor.operator(EXAMPLE_WORKSPACE), default_algorithm=Algorithm.ES256
+    )
+    assert created.private_key_pem is not None
+    token = sign(created.private_key_pem, created.key.key_id, EXAMPLE_MEDIA_ID, 300)
+    # When the playback function handles it
+    response = functions.invoke("PlaybackFunction", playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, token))
+    # Then it answers the verified claims
+    assert response["statusCode"] == 200, response["body"]
     grant = neutral.PlaybackGrant.model_validate(body(response))
-    assert (grant.workspaceId, grant.mediaId, grant.keyId) == (EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, EXAMPLE_KEY_ID)
-    assert grant.groups is None
+    assert (grant.workspaceId, grant.mediaId, grant.keyId) == (EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, created.key.key_id)
+
+
+class VerifierHandingOutAnotherWorkspacesKey:
+    """Stands in for a verifier (or a store or cache under it) that went wrong: it verifies nothing and returns a
+    key of another workspace."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
+        return VerifiedToken(key=self.key, claims={"sub": media_id, "exp": 2_000_000_000})
+
+
+def test_playback_refuses_a_key_of_another_workspace_whatever_the_verifier_answered(
+    functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a verifier that hands the playback function a key of ws-other
+    foreign = SigningKey(EXAMPLE_KEY_ID, "ws-other", Algorithm.ES256, "pem", utc_now())
+    module = functions.host.module("PlaybackFunction")
+    monkeypatch.setattr(module, "verifier", VerifierHandingOutAnotherWorkspacesKey(foreign))
+    # When a request for the example workspace's media comes
+    response = functions.invoke("PlaybackFunction", playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, "a.b.c"))
+    # Then the function's own check refuses it: the media stays the workspace's own
+    assert response["statusCode"] == 401
+    assert body(response)["reason"] == "unknown_key"
+
+
+def test_verify_token_explains_the_example_token_stage_by_stage(functions: LocalFunctions) -> None:
+    # Given the example token (its signature is not a real one) sent to the token debugger
+    # When the function handles it
+    response = functions.invoke("VerifyTokenFunction", EVENTS["verify_token"])
+    # Then the verdict is the playback route's, each stage is reported in order, and the claims are shown
+    assert response["statusCode"] == 200
+    explained = neutral.TokenVerdict.model_validate(body(response))
+    assert (explained.verdict.status, explained.verdict.reason) == (401, "bad_signature")
+    assert [(check.stage, check.result) for check in explained.checks] == [
+        ("screen", "passed"),
+        ("key", "passed"),
+        ("signature", "failed"),
+        ("times", "skipped"),
+        ("media", "skipped"),
+        ("policy", "skipped"),
+        ("revocations", "skipped"),
+        ("spend", "skipped"),
+    ]
+    assert explained.keyId == EXAMPLE_KEY_ID
+    assert explained.claims is not None and explained.claims["sub"] == EXAMPLE_MEDIA_ID
 
 
 def test_jwks_publishes_the_example_key(functions: LocalFunctions) -> None:

@@ -54,20 +54,22 @@ def test_every_answer_has_a_schema_but_no_content(path: str, method: str, operat
         assert schema != {"title": "Return"}
 
 
-def test_error_answers_use_the_routes_dialect() -> None:
+def test_error_answers_use_the_routes_dialect_and_a_refused_viewer_token_says_why() -> None:
     expected = {
         routes.Dialect.FASTPIX: "FastPixError",
         routes.Dialect.LIVEPEER: "LivepeerError",
         routes.Dialect.NEUTRAL: "UnionError",
     }
     for path, method, operation in OPERATIONS:
-        dialect = routes.by_operation_id(operation["operationId"]).dialect
+        route = routes.by_operation_id(operation["operationId"])
         errors = {
-            response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            int(status): response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
             for status, response in operation["responses"].items()
             if int(status) >= 400
         }
-        assert errors == {expected[dialect]}, (method, path)
+        refusals = {401, 403} if route.viewer_token else set()
+        assert {errors[status] for status in errors.keys() - refusals} == {expected[route.dialect]}, (method, path)
+        assert {errors[status] for status in refusals} <= {"TokenRefusal"}, (method, path)
 
 
 def test_the_documented_public_key_limit_is_the_enforced_one() -> None:

@@ -16,7 +16,8 @@ from signing_keys.errors import InvalidInput
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
 from signing_keys.public_keys import parse_public_key
-from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys
 
 P = 2**255 - 19

@@ -54,7 +54,15 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
     "JwksFunction": grants(["Query"], INDEX, "WS#"),
     # The caller's workspace's audit partition, newest first: a Query of the table, never the index.
     "ListAuditEventsFunction": grants(["Query"], TABLE, "AUDIT#"),
-    "PlaybackFunction": set(),
+    # Verifies viewers' tokens itself (a refusal carries its reason): what the authorizer reads and writes, but
+    # with no GetItem.
+    "PlaybackFunction": (
+        grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#")
+        | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
+        | grants(["PutItem"], TABLE, "USED#")
+    ),
+    # The token debugger reads what verification reads, and whether a single-use token was spent: no writes.
+    "VerifyTokenFunction": grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#") | grants(["GetItem"], TABLE, "USED#"),
     "MethodNotAllowedFunction": set(),
 }
 CREDENTIAL_ITEMS = {"CRED#", "CREDS#"}

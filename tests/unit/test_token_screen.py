@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from signing_keys.config import Settings
 from signing_keys.models import Algorithm
-from signing_keys.verification import Rejection, ScreenedToken, TokenRejected, TokenVerifier, screen
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.token_screen import ScreenedToken, screen
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import (
     MEDIA,
     WORKSPACE,

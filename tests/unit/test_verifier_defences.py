@@ -17,7 +17,8 @@ from signing_keys.config import Settings
 from signing_keys.jwks import jwk_set
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
-from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys, key_in_hand
 
 SETTINGS = Settings(table_name="unused", key_cache_millis=0)

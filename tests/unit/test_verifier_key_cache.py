@@ -11,8 +11,10 @@ from dataclasses import replace
 import pytest
 
 from signing_keys.config import Settings
+from signing_keys.key_loader import KEY_CACHE_ENTRIES
 from signing_keys.models import Actor, KeyUpdate
-from signing_keys.verification import KEY_CACHE_ENTRIES, Rejection, TokenRejected, TokenVerifier
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import (
     MEDIA,
     WORKSPACE,
@@ -187,7 +189,7 @@ def test_the_cache_never_grows_past_its_bound_under_100_000_random_kids() -> Non
     with quiet_rejections():
         for n in range(100_000):
             assert rejection(verifier, _token_naming(f"{n:08x}-0000-8000-8000-{n:012x}")) is Rejection.UNKNOWN_KEY
-            largest = max(largest, len(verifier.key_cache))
+            largest = max(largest, len(verifier.loader.keys))
     # Then the cache held at most its bound, and each random id cost one read
     assert largest == KEY_CACHE_ENTRIES
     assert store.reads == 100_000

@@ -13,7 +13,8 @@ import pytest
 from signing_keys.config import Settings
 from signing_keys.jwks import jwk_set
 from signing_keys.models import KeyPolicy
-from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import WORKSPACE, FakeClock, KeyInHand, MemoryKeys, key_in_hand
 
 NOW = 1_800_000_000.0  # epoch seconds the verifier judges tokens at, until a test moves it

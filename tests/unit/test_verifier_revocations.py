@@ -13,8 +13,9 @@ import pytest
 
 from signing_keys.config import Settings
 from signing_keys.models import Actor, RevocationType
+from signing_keys.rejections import Rejection, TokenRejected
 from signing_keys.revocations import RevocationService
-from signing_keys.verification import Rejection, TokenRejected, TokenVerifier
+from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, KeyInHand, MotoKeys, moto_keys
 
 SETTINGS = Settings(

@@ -101,6 +101,9 @@ class MemoryKeys:
     def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool:
         raise AssertionError("no single-use token here")
 
+    def single_use_spent(self, workspace_id: str, jti: str) -> bool:
+        raise AssertionError("no single-use token here")
+
     def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None:
         self.last_seen_writes.append((key_id, seen_at_ms))
 

@@ -38,6 +38,7 @@ from signing_keys.errors import (
     ReadOnlyCredential,
     RevocationNotFound,
     SigningKeyError,
+    TokenRefused,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -51,6 +52,8 @@ MAX_BODY_NESTING = 32
 # A location part that is not a plain identifier came from the caller (e.g. a form key): never echo it.
 _FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 HandlerFunction = TypeVar("HandlerFunction", bound=Callable[..., Any])
+# Query parameter types any value satisfies.
+_FREE_TEXT: tuple[Any, ...] = (str, str | None)
 
 
 # -- errors: one mapping from domain errors to each dialect's body -----------------------------------------
@@ -76,6 +79,8 @@ def error_body(resource: str, status: int, message: str, fields: list[FieldError
 
 
 def _error_parts(resource: str, error: SigningKeyError) -> tuple[Any, dict[str, str]]:
+    if isinstance(error, TokenRefused):
+        return body_of(neutral.token_refusal(error.status, error.reason, error.detail)), error.headers
     fields = error.fields if isinstance(error, InvalidInput) else []
     return error_body(resource, error.status, error.detail, fields), error.headers
 
@@ -172,22 +177,26 @@ _ERROR_DESCRIPTIONS = {
 
 
 def _validates_input(handler: Callable[..., Any]) -> bool:
-    """Whether the handler declares a query parameter or a body, which the resolver validates (422)."""
+    """Whether the resolver can refuse what the handler declares (422): a body, or a query parameter that is not
+    free text (a number, or one with constraints)."""
     hints = typing.get_type_hints(handler, include_extras=True)
-    return any(
-        isinstance(marker, Query | Body)
-        for name, hint in hints.items()
-        if name != "return"
-        for marker in getattr(hint, "__metadata__", ())
-    )
+    for name, hint in hints.items():
+        if name == "return":
+            continue
+        for marker in getattr(hint, "__metadata__", ()):
+            if isinstance(marker, Body):
+                return True
+            if isinstance(marker, Query) and (marker.metadata or hint.__origin__ not in _FREE_TEXT):
+                return True
+    return False
 
 
 def error_statuses(route: Route, validates_input: bool) -> list[int]:
     """Every error status this operation can answer, whoever answers it (handler or API Gateway)."""
     statuses = {429, 503, *route.also_answers}  # every route reads DynamoDB, itself or in its authorizer
-    if route.auth is not Auth.NONE:
+    if route.auth is not Auth.NONE or route.viewer_token:
         statuses.add(401)
-    if route.auth is Auth.PLAYBACK or (route.auth is Auth.MANAGEMENT and route.writes):
+    if route.viewer_token or (route.auth is Auth.MANAGEMENT and route.writes):
         statuses.add(403)
     if route.id_parameter:
         statuses.add(404)
@@ -208,9 +217,11 @@ def documented_responses(
     for status in route.also_succeeds:
         responses[status] = {**success, "description": HTTPStatus(status).phrase}
     for status in error_statuses(route, validates_input):
+        # A refused viewer token says why (TokenRefused); every other error is the dialect's.
+        model = neutral.TokenRefusal if route.viewer_token and status in (401, 403) else ERROR_MODELS[route.dialect]
         responses[status] = {
             "description": _ERROR_DESCRIPTIONS[status],
-            "content": {JSON_MEDIA_TYPE: {"model": ERROR_MODELS[route.dialect]}},
+            "content": {JSON_MEDIA_TYPE: {"model": model}},
         }
     return responses
 

@@ -41,6 +41,28 @@ class Unauthenticated(SigningKeyError):
         return {"WWW-Authenticate": self.challenge}
 
 
+class TokenRefused(SigningKeyError):
+    """A viewer's playback token refused (the playback route, the exchange): 401 for an invalid token, 403 for a
+    valid one that may not open this media (any more). Its reason (signing_keys.rejections) travels in the body
+    and in the `X-Refusal-Reason` header; the message says what to fix."""
+
+    REASON_HEADER = "X-Refusal-Reason"
+    # RFC 6750 §3: the token, not a credential, is what failed.
+    challenge = 'Bearer realm="playback", error="invalid_token"'
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = {self.REASON_HEADER: self.reason}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = self.challenge
+        return headers
+
+
 class KeyLimitReached(SigningKeyError):
     status = 403
     message = "signing key limit reached for this workspace; delete a key to create another"

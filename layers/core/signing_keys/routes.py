@@ -37,7 +37,6 @@ class Auth(StrEnum):
     """Who guards a route; the values are the authorizers' names in template.yaml (NONE as SAM spells it)."""
 
     MANAGEMENT = "ManagementAuthorizer"
-    PLAYBACK = "PlaybackAuthorizer"
     NONE = "NONE"
 
 
@@ -59,6 +58,8 @@ class Route:
     also_answers: tuple[int, ...] = ()
     # An operation in a platform's dialect that the platform itself lacks (so its SDK has no method for it).
     extension: bool = False
+    # Takes a viewer's playback JWT (`?token=` or Bearer), which the function verifies itself: 401/403 with a reason.
+    viewer_token: bool = False
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -134,8 +135,12 @@ ROUTES: tuple[Route, ...] = (
           "rotateSigningKey", _LIVEPEER, "Replace a signing key by a successor; the old one expires after an overlap",
           writes=True, also_answers=(_KEY_LIMIT_REACHED,), extension=True),
     # Neither platform has these; their errors carry both shapes.
+    # The function verifies the token itself, so that a refusal can carry its reason (an authorizer's 401 cannot).
     Route("GET", "/workspaces/{workspaceId}/playback/{mediaId}", "PlaybackFunction", Dialect.NEUTRAL,
-          Auth.PLAYBACK, "verifyPlayback", _VERIFICATION, "Verify a playback token for one of the workspace's media",
+          Auth.NONE, "verifyPlayback", _VERIFICATION, "Verify a playback token for one of the workspace's media",
+          writes=False, viewer_token=True),
+    Route("POST", "/tokens/verify", "VerifyTokenFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "verifyToken",
+          _VERIFICATION, "Explain how a playback token would be judged: the verdict, each check in order, its claims",
           writes=False),
     Route("GET", "/workspaces/{workspaceId}/jwks.json", "JwksFunction", Dialect.NEUTRAL, Auth.NONE,
           "getWorkspaceJwks", _VERIFICATION, "The workspace's enabled public keys as a JWK Set", writes=False),

@@ -782,6 +782,14 @@ class KeyStore:
             raise
         return True
 
+    def single_use_spent(self, workspace_id: str, jti: str) -> bool:
+        """Whether a single-use token was spent (a strongly consistent read; nothing is written)."""
+        with _unavailable_on_transient_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=_used_pk(workspace_id, jti), ConsistentRead=True
+            )
+        return "Item" in response
+
     # -- credentials ----------------------------------------------------------------------------------------
     def get_credential(self, secret_digest: str) -> Credential | None:
         with _unavailable_on_transient_errors():

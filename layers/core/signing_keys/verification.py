@@ -1,110 +1,53 @@
-"""Playback token verification: the PlaybackAuthorizer's core. (Minting: `python -m signing_keys_tools.tokens`.)
+"""Playback token verification, as an ordered list of named stages: the order is the security contract.
 
-Each token is parsed once, in work linear in its size (capped at 8 KB), and everything that can be refused
-without a key (size, shape, JSON, claim types, `alg: none`, key-carrying or critical headers) is refused before
-a key lookup. The key comes from the route's workspace only, and the algorithm from the stored key, never from
-the token. Key lookups (found or not) are kept `KeyCacheMillis` per container, with the parsed public key and the
-workspace's issuedBefore cut-offs, and so are the revocation lookups of a token's `jti` and `viewer`: a warm
-verification is one signature check, a cold one reads everything it lacks in one BatchGetItem, and that TTL is
-the bound on how late a key change or a revocation takes effect. A single-use token adds one conditional write.
+    screen → key → signature → times → media → policy → revocations → spend
+
+`screen` refuses what needs no key (signing_keys.token_screen); `key` finds the key in the route's workspace only
+(signing_keys.key_loader, cached KeyCacheMillis); `signature` verifies with the stored key's algorithm, never the
+token's; `times`, `media`, `policy` and `revocations` are checked only on a token whose signature holds, so a
+forgery learns nothing about the key's policy or its revocations; `spend` consumes a single-use token last, so a
+token refused for any other reason is never spent. Each refusal carries a reason (signing_keys.rejections) and a
+message saying what to fix.
+
+`verify` is what a viewer gets (the playback route, the exchange, the authorizer); `explain` runs the same stages
+for the key's owner (`POST /tokens/verify`) and reports each one, without spending a single-use token or writing
+lastSeen. (Minting: `python -m signing_keys_tools.tokens`.)
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
 
-import jwt
 from botocore.exceptions import BotoCoreError, ClientError
-from jwt.algorithms import Algorithm as JwsAlgorithm
 
-from signing_keys import public_keys
-from signing_keys.cache import Clock, Miss, TtlLruCache
+from signing_keys.cache import Clock
 from signing_keys.config import Settings
-from signing_keys.key_ids import (
-    KEY_ID_LENGTH,
-    KEY_ID_PATTERN,
-    key_id_for,
-    revocation_id_for,
-    spki_der_from_pub_claim,
-)
-from signing_keys.models import Cutoff, KeyPolicy, Revocation, RevocationType, SigningKey, to_millis
+from signing_keys.key_ids import KEY_ID_LENGTH, KEY_ID_PATTERN, key_id_for, revocation_id_for, spki_der_from_pub_claim
+from signing_keys.key_loader import KeyLoader, UnsafeKey, UsableKey, VerifierStore
+from signing_keys.models import Revocation, RevocationType, SigningKey
 from signing_keys.observability import count, logger
 from signing_keys.patterns import media_allowed
-from signing_keys.store import KeyStore, VerificationItems
+from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.stages import Explanation, Stage, StageResult
+from signing_keys.store import KeyStore
+from signing_keys.token_screen import ScreenedToken, screen
 
-MAX_TOKEN_BYTES = 8192
-FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit"})
-# Character classes disjoint from the separators, so matching is linear in the token.
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", re.ASCII)
 _KEY_ID = re.compile(KEY_ID_PATTERN)
-# NumericDate claims are whole seconds from the epoch to the end of year 9999; anything else is no date.
-_LATEST_NUMERIC_DATE = 253_402_300_799
-_STRING_CLAIMS = ("sub", "iss", "kid", "pub", "jti", "viewer")
-# Lookups one container keeps, of each kind: a flood of random key ids (or jti values) evicts the least recently
-# used, never grows memory.
-KEY_CACHE_ENTRIES = 4096
-REVOCATION_CACHE_ENTRIES = 4096
 # The claims a revocation can name, in the order they are checked.
 _REVOCABLE_CLAIMS = (RevocationType.JTI, RevocationType.VIEWER)
-
-
-class Rejection(StrEnum):
-    """Why a token was refused: a bounded set, so it can be a metric dimension."""
-
-    MALFORMED = "malformed"
-    OVERSIZE = "oversize"
-    FORBIDDEN_HEADER = "forbidden_header"
-    INVALID_CLAIMS = "invalid_claims"
-    UNKNOWN_KEY = "unknown_key"
-    DISABLED_KEY = "disabled_key"
-    ALGORITHM_MISMATCH = "algorithm_mismatch"
-    BAD_SIGNATURE = "bad_signature"
-    MISSING_EXP = "missing_exp"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    LIFETIME_TOO_LONG = "lifetime_too_long"
-    WRONG_MEDIA = "wrong_media"
-    WRONG_ISSUER = "wrong_issuer"
-    KEY_EXPIRED = "key_expired"
-    MEDIA_NOT_ALLOWED = "media_not_allowed"
-    JTI_REVOKED = "jti_revoked"
-    VIEWER_REVOKED = "viewer_revoked"
-    ISSUED_BEFORE = "issued_before"
-    SINGLE_USE_REPLAYED = "single_use_replayed"
-
-
-# Refused as "valid token, not for this (any more)": 403. Everything else is an invalid token: 401.
-FORBIDDEN_REASONS = frozenset(
-    {
-        Rejection.DISABLED_KEY,
-        Rejection.WRONG_MEDIA,
-        Rejection.KEY_EXPIRED,
-        Rejection.MEDIA_NOT_ALLOWED,
-        Rejection.JTI_REVOKED,
-        Rejection.VIEWER_REVOKED,
-        Rejection.ISSUED_BEFORE,
-        Rejection.SINGLE_USE_REPLAYED,
-    }
-)
 _REVOKED = {RevocationType.JTI: Rejection.JTI_REVOKED, RevocationType.VIEWER: Rejection.VIEWER_REVOKED}
+_MEDIA_AUDIENCE = "media:"
 
 
-class TokenRejected(Exception):
-    def __init__(self, reason: Rejection) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-    @property
-    def status(self) -> int:
-        return 403 if self.reason in FORBIDDEN_REASONS else 401
+class Mode(Enum):
+    PLAY = "play"  # a viewer's request: spends a single-use token, writes lastSeen, counts metrics
+    EXPLAIN = "explain"  # the owner's question: changes nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,161 +56,66 @@ class VerifiedToken:
     claims: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenedToken:
-    """A token that passed every check needing no key, its parts decoded once."""
+@dataclass(slots=True)
+class Attempt:
+    """One verification: what the stages were given, and what each found for the next."""
 
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+    token: str
+    workspace_id: str
+    media_id: str
+    now: float
+    mode: Mode
+    screened: ScreenedToken | None = None
+    key_id: str | None = None
+    usable: UsableKey | None = None
+    revocations: tuple[Revocation, ...] = ()
 
+    @property
+    def claims(self) -> dict[str, Any]:
+        assert self.screened is not None  # every stage after `screen` runs only once it passed
+        return self.screened.claims
 
-def _object_without_duplicates(members: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Parsers disagree on which duplicate wins; a token that depends on it is no token.
-    obj = dict(members)
-    if len(obj) != len(members):
-        raise ValueError("duplicate member")
-    return obj
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _b64url(segment: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):
-        raise TokenRejected(Rejection.MALFORMED) from None
+    @property
+    def key(self) -> UsableKey:
+        assert self.usable is not None  # every stage after `key` runs only once it passed
+        return self.usable
 
 
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant)
-
-
-def _json_object(segment: str) -> dict[str, Any]:
-    try:
-        value = _STRICT_JSON.decode(_b64url(segment).decode("utf-8"))
-    # Invalid UTF-8 and JSON are ValueErrors; nesting deeper than the interpreter's limit is a RecursionError
-    # (8 KB of brackets reaches it in microseconds); integers over 4,300 digits are refused by int() itself.
-    except (ValueError, RecursionError):
-        raise TokenRejected(Rejection.MALFORMED) from None
-    if not isinstance(value, dict):
-        raise TokenRejected(Rejection.MALFORMED)
-    return value
-
-
-def _is_numeric_date(value: Any) -> bool:
-    return type(value) is int and 0 <= value <= _LATEST_NUMERIC_DATE
-
-
-def _check_header(header: Mapping[str, Any]) -> None:
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none" or not isinstance(header.get("kid", ""), str):
-        raise TokenRejected(Rejection.MALFORMED)
-    if FORBIDDEN_HEADERS & header.keys():
-        raise TokenRejected(Rejection.FORBIDDEN_HEADER)
-
-
-def _check_claim_types(claims: Mapping[str, Any]) -> None:
-    """Claims the verifier reads have the types it expects, so no check below meets a surprise."""
-    if "exp" not in claims:
-        raise TokenRejected(Rejection.MISSING_EXP)
-    if not all(_is_numeric_date(claims[name]) for name in ("exp", "iat", "nbf") if name in claims):
-        raise TokenRejected(Rejection.INVALID_CLAIMS)
-    if not all(isinstance(claims[name], str) for name in _STRING_CLAIMS if name in claims):
-        raise TokenRejected(Rejection.INVALID_CLAIMS)
-    audience = claims.get("aud", "")
-    if not isinstance(audience, str) and not (
-        isinstance(audience, list) and all(isinstance(item, str) for item in audience)
-    ):
-        raise TokenRejected(Rejection.INVALID_CLAIMS)
-    # A single-use token is consumed by its jti: without one there is nothing to mark used.
-    single_use = claims.get("single_use", False)
-    if not isinstance(single_use, bool) or (single_use and "jti" not in claims):
-        raise TokenRejected(Rejection.INVALID_CLAIMS)
-
-
-def screen(token: str) -> ScreenedToken:
-    """The token's decoded parts, or TokenRejected for anything refusable without a key."""
-    if len(token) > MAX_TOKEN_BYTES:
-        raise TokenRejected(Rejection.OVERSIZE)
-    if not token.isascii() or not _COMPACT_JWS.fullmatch(token):
-        raise TokenRejected(Rejection.MALFORMED)
-    header_segment, payload_segment, signature_segment = token.split(".")
-    header = _json_object(header_segment)
-    _check_header(header)
-    claims = _json_object(payload_segment)
-    _check_claim_types(claims)
-    signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-    return ScreenedToken(header, claims, signing_input, _b64url(signature_segment))
-
-
-def _key_id(workspace_id: str, token: ScreenedToken) -> str | None:
-    """`kid` from the header or the claims (FastPix), else the id the `pub` claim's key has in this workspace."""
-    kid = token.header.get("kid", token.claims.get("kid"))
-    if kid is not None:
-        return kid if len(kid) == KEY_ID_LENGTH and _KEY_ID.fullmatch(kid) else None
-    pub = token.claims.get("pub")
-    der = None if pub is None else spki_der_from_pub_claim(pub)
-    return None if der is None else key_id_for(workspace_id, der)
-
-
-def _binds(claims: Mapping[str, Any], media_id: str) -> bool:
-    """A `media:` audience alone binds when the token has one (FastPix); otherwise `sub` does (Livepeer)."""
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [] if audience is None else [audience]
-    media_audiences = [item for item in audiences if item.startswith("media:")]
-    if media_audiences:
-        return f"media:{media_id}" in media_audiences
-    return claims.get("sub") == media_id
-
-
-def _revocation_ids(workspace_id: str, claims: Mapping[str, Any]) -> list[str]:
-    """Ids of the revocations that would name this token's jti and viewer (values no revocation can hold have none)."""
-    ids = []
+def revocation_ids_of(workspace_id: str, claims: Mapping[str, Any]) -> dict[RevocationType, str]:
+    """The ids of the revocations that would name this token's jti and viewer (a value no revocation can hold
+    has none)."""
+    ids = {}
     for revocation_type in _REVOCABLE_CLAIMS:
         value = claims.get(revocation_type.value)
         revocation_id = None if value is None else revocation_id_for(workspace_id, revocation_type.value, value)
         if revocation_id is not None:
-            ids.append(revocation_id)
+            ids[revocation_type] = revocation_id
     return ids
 
 
-class VerifierStore(Protocol):
-    """What the verifier needs of the table (KeyStore; benchmarks and tests bring their own)."""
-
-    def read_for_verification(
-        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
-    ) -> VerificationItems: ...
-
-    def record_last_seen(self, key_id: str, seen_at_ms: int, interval_seconds: int) -> None: ...
-
-    def consume_single_use(self, workspace_id: str, jti: str, *, keep_until: int) -> bool: ...
+def _iso(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass(slots=True)
-class CachedKey:
-    """A key as a container holds it between reads: parsed and checked once, the workspace's cut-offs read with
-    it, and when it last wrote lastSeen."""
-
-    key: SigningKey
-    verifying_key: public_keys.VerifyingKey
-    algorithm: JwsAlgorithm
-    last_seen_ms: int
-    cutoffs: tuple[Cutoff, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """What verifying one token needs from the table, none of it older than KeyCacheMillis."""
-
-    key: CachedKey | None
-    revocations: tuple[Revocation, ...]  # those naming the token's jti or viewer, in that order
-
-
-KeyCache = TtlLruCache[tuple[str, str], CachedKey | None]
-RevocationCache = TtlLruCache[tuple[str, str], Revocation | None]
+def _media_binding_problem(claims: Mapping[str, Any], media_id: str) -> str | None:
+    """Why the token is not for `media_id`, or None. A `media:` audience alone binds when the token has one
+    (FastPix); otherwise `sub` does (Livepeer). Disagreeing claims never open two media."""
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [] if audience is None else [audience]
+    media_audiences = [item for item in audiences if item.startswith(_MEDIA_AUDIENCE)]
+    wanted = _MEDIA_AUDIENCE + media_id
+    if media_audiences:
+        if wanted in media_audiences:
+            return None
+        return f"aud names {', '.join(media_audiences)}, not {wanted}"
+    subject = claims.get("sub")
+    if subject == media_id:
+        return None
+    if media_id in audiences:
+        return f'aud "{media_id}" needs the media: prefix: "aud": "{wanted}" (or "sub": "{media_id}")'
+    if subject is None:
+        return f'the token names no media: set "aud": "{wanted}" (FastPix style) or "sub": "{media_id}" (Livepeer)'
+    return f'sub "{subject}" is another media than "{media_id}"'
 
 
 class TokenVerifier:
@@ -279,163 +127,225 @@ class TokenVerifier:
         clock: Clock = time.monotonic,
         now: Callable[[], float] = time.time,
     ) -> None:
-        """`clock` (monotonic seconds) ages the caches; `now` (epoch seconds) judges the token's times and which
-        revocations are still active."""
-        self._store = store
+        """`clock` (monotonic seconds) ages the caches; `now` (epoch seconds) judges the token's times."""
         self._settings = settings
         self._now = now
-        ttl_seconds = settings.key_cache_millis / 1000
-        self.key_cache: KeyCache = TtlLruCache(ttl_seconds, KEY_CACHE_ENTRIES, clock)
-        self.revocation_cache: RevocationCache = TtlLruCache(ttl_seconds, REVOCATION_CACHE_ENTRIES, clock)
+        self.loader = KeyLoader(store, settings.key_cache_millis, clock=clock)
+        # The contract, in order: each stage runs only if every one before it passed.
+        self.stages: tuple[tuple[Stage, Callable[[Attempt], None]], ...] = (
+            (Stage.SCREEN, self._screen),
+            (Stage.KEY, self._find_key),
+            (Stage.SIGNATURE, self._check_signature),
+            (Stage.TIMES, self._check_times),
+            (Stage.MEDIA, self._check_media),
+            (Stage.POLICY, self._check_policy),
+            (Stage.REVOCATIONS, self._check_revocations),
+            (Stage.SPEND, self._spend),
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         return cls(KeyStore.connect(settings.table_name), settings)
 
+    # -- the two ways in ---------------------------------------------------------------------------------------
     def verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
-        """The token's claims if one of `workspace_id`'s enabled keys signed it for `media_id`."""
+        """The token's claims if one of `workspace_id`'s usable keys signed it for `media_id`; TokenRejected
+        otherwise. A single-use token is spent; lastSeen is recorded."""
+        attempt = Attempt(token, workspace_id, media_id, self._now(), Mode.PLAY)
         try:
-            verified = self._verify(token, workspace_id, media_id)
+            for _, check in self.stages:
+                check(attempt)
         except TokenRejected as rejected:
             count("TokensRejected", reason=rejected.reason.value)
             logger.info("playback token rejected", extra={"reason": rejected.reason.value})
             raise
         count("TokensVerified")
-        return verified
+        self._record_use(attempt.key, attempt.now)
+        return VerifiedToken(key=attempt.key.key, claims=attempt.claims)
 
-    def _verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:
-        screened = screen(token)
-        key_id = _key_id(workspace_id, screened)
-        if key_id is None:
-            raise TokenRejected(Rejection.UNKNOWN_KEY)
-        loaded = self._load(workspace_id, key_id, _revocation_ids(workspace_id, screened.claims))
-        cached = loaded.key
-        # Another tenant's key is no key of this workspace's: tenants never open each other's media.
-        if cached is None:
-            raise TokenRejected(Rejection.UNKNOWN_KEY)
-        if screened.header["alg"] != cached.key.algorithm.value:
-            raise TokenRejected(Rejection.ALGORITHM_MISMATCH)
-        if not cached.algorithm.verify(screened.signing_input, cached.verifying_key, screened.signature):
-            raise TokenRejected(Rejection.BAD_SIGNATURE)
-        now = self._now()
-        self._check_times(screened.claims, now, cached.key.policy)
-        self._check_binding(screened.claims, media_id)
-        self._check_key(cached.key, media_id, now)
-        self._check_revocations(cached.cutoffs, loaded.revocations, screened.claims)
-        # Last of all: a single-use token is spent only by a verification that succeeds.
-        self._consume_if_single_use(workspace_id, screened.claims)
-        self._record_use(cached, now)
-        return VerifiedToken(key=cached.key, claims=screened.claims)
+    def explain(self, token: str, workspace_id: str, media_id: str) -> Explanation:
+        """What `verify` would answer at this moment, stage by stage, changing nothing: a single-use token is
+        looked up, never spent, and lastSeen is not written."""
+        attempt = Attempt(token, workspace_id, media_id, self._now(), Mode.EXPLAIN)
+        results: list[StageResult] = []
+        refusal: TokenRejected | None = None
+        for stage, check in self.stages:
+            if refusal is not None:
+                results.append(StageResult(stage, "skipped"))
+                continue
+            try:
+                check(attempt)
+            except TokenRejected as rejected:
+                refusal = rejected
+                results.append(StageResult(stage, "failed", rejected.reason, rejected.message))
+            else:
+                results.append(StageResult(stage, "passed"))
+        claims = None if attempt.screened is None else attempt.screened.claims
+        if refusal is None:
+            return Explanation(200, None, "the token plays this media", attempt.key_id, tuple(results), claims)
+        return Explanation(refusal.status, refusal.reason, refusal.message, attempt.key_id, tuple(results), claims)
 
-    def _load(self, workspace_id: str, key_id: str, revocation_ids: Sequence[str]) -> Loaded:
-        """What verifying this token needs from the table: the key with the workspace's cut-offs, and the
-        revocations its jti and viewer would have. Each comes from the cache while fresh; whatever is not, from
-        one strongly consistent BatchGetItem, then cached (found or not) for KeyCacheMillis."""
-        started = self.key_cache.now()
-        key_slot = (workspace_id, key_id)
-        key = self.key_cache.cached(key_slot, started)
-        revocations = {rid: self.revocation_cache.cached((workspace_id, rid), started) for rid in revocation_ids}
-        missing = [rid for rid, found in revocations.items() if isinstance(found, Miss)]
-        if isinstance(key, Miss) or missing:
-            read = self._store.read_for_verification(
-                workspace_id, key_id=key_id if isinstance(key, Miss) else None, revocation_ids=missing
+    # -- the stages --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _screen(attempt: Attempt) -> None:
+        attempt.screened = screen(attempt.token)
+
+    def _find_key(self, attempt: Attempt) -> None:
+        """`kid` from the header or the claims (FastPix), else the id the `pub` claim's key has in this workspace;
+        then the key, from this workspace only: another tenant's key is no key here."""
+        screened = attempt.screened
+        assert screened is not None
+        kid = screened.header.get("kid", screened.claims.get("kid"))
+        if kid is not None:
+            if len(kid) != KEY_ID_LENGTH or not _KEY_ID.fullmatch(kid):
+                raise TokenRejected(Rejection.UNKNOWN_KEY, "kid is not a signing key id (a 36-character UUID)")
+            attempt.key_id = kid
+        else:
+            pub = screened.claims.get("pub")
+            if pub is None:
+                raise TokenRejected(
+                    Rejection.UNKNOWN_KEY, "the token names no key: put its id in kid (header or claim), or pub"
+                )
+            der = spki_der_from_pub_claim(pub)
+            if der is None:
+                raise TokenRejected(Rejection.UNKNOWN_KEY, "pub is not a public key (PEM, or its base64)")
+            attempt.key_id = key_id_for(attempt.workspace_id, der)
+        revocation_ids = list(revocation_ids_of(attempt.workspace_id, screened.claims).values())
+        loaded = self.loader.load(attempt.workspace_id, attempt.key_id, revocation_ids)
+        if isinstance(loaded.key, UnsafeKey):
+            raise TokenRejected(
+                Rejection.UNKNOWN_KEY,
+                f"key {attempt.key_id} was stored before keys were checked and signatures for it could be forged: "
+                "it verifies nothing; rotate it",
             )
-            if isinstance(key, Miss):
-                key = self._checked_key(workspace_id, key_id, read)
-                self.key_cache.store(key_slot, key, started)
-            for rid in missing:
-                found = read.revocations.get(rid)
-                revocation = found if found is not None and found.workspace_id == workspace_id else None
-                self.revocation_cache.store((workspace_id, rid), revocation, started)
-                revocations[rid] = revocation
-        return Loaded(key, tuple(found for found in revocations.values() if isinstance(found, Revocation)))
+        if not isinstance(loaded.key, UsableKey):
+            raise TokenRejected(
+                Rejection.UNKNOWN_KEY, f"workspace {attempt.workspace_id} has no signing key {attempt.key_id}"
+            )
+        attempt.usable = loaded.key
+        attempt.revocations = loaded.revocations
 
-    def _checked_key(self, workspace_id: str, key_id: str, read: VerificationItems) -> CachedKey | None:
-        key = read.key
-        if key is None or key.workspace_id != workspace_id:
-            return None
-        verifying_key = public_keys.stored_verifying_key(key)
-        if verifying_key is None:
-            # Stored before uploads were checked as they are now: it must not verify what anyone could forge.
-            logger.warning("stored key is unsafe to verify with; refusing its tokens", extra={"key_id": key_id})
-            return None
-        last_seen_ms = 0 if key.last_seen is None else to_millis(key.last_seen)
-        algorithm = jwt.get_algorithm_by_name(key.algorithm.value)
-        return CachedKey(key, verifying_key, algorithm, last_seen_ms, read.cutoffs)
+    @staticmethod
+    def _check_signature(attempt: Attempt) -> None:
+        """With the stored key's algorithm, never the token's."""
+        screened, usable = attempt.screened, attempt.key
+        assert screened is not None
+        algorithm = usable.key.algorithm.value
+        if screened.header["alg"] != algorithm:
+            raise TokenRejected(
+                Rejection.ALGORITHM_MISMATCH,
+                f"the token's alg is {screened.header['alg']}, but key {usable.key.key_id} signs with {algorithm}",
+            )
+        if not usable.algorithm.verify(screened.signing_input, usable.verifying_key, screened.signature):
+            raise TokenRejected(Rejection.BAD_SIGNATURE, f"the signature does not verify with key {usable.key.key_id}")
 
-    def _check_times(self, claims: Mapping[str, Any], now: float, policy: KeyPolicy) -> None:
-        skew = self._settings.clock_skew_seconds
-        expires, issued = claims["exp"], claims.get("iat")
+    def _check_times(self, attempt: Attempt) -> None:
+        claims, now, skew = attempt.claims, attempt.now, self._settings.clock_skew_seconds
+        expires, issued, not_before = claims["exp"], claims.get("iat"), claims.get("nbf")
         if expires <= now - skew:
-            raise TokenRejected(Rejection.EXPIRED)
-        if claims.get("nbf", 0) > now + skew or (issued is not None and issued > now + skew):
-            raise TokenRejected(Rejection.NOT_YET_VALID)
-        # An `exp` in milliseconds reads as a lifetime of decades and lands here. A key's own cap only lowers the
-        # deployment's (which may have been lowered since the key's was set).
-        longest = self._settings.max_token_lifetime_seconds
-        if policy.max_token_lifetime_seconds is not None:
-            longest = min(longest, policy.max_token_lifetime_seconds)
-        if expires - (now if issued is None else issued) > longest + skew:
-            raise TokenRejected(Rejection.LIFETIME_TOO_LONG)
+            raise TokenRejected(
+                Rejection.EXPIRED,
+                f"expired at {_iso(expires)} ({now - expires:.0f} s ago; {skew} s of clock skew allowed)",
+            )
+        for name, moment in (("nbf", not_before), ("iat", issued)):
+            if moment is not None and moment > now + skew:
+                raise TokenRejected(
+                    Rejection.NOT_YET_VALID,
+                    f"{name} {_iso(moment)} lies {moment - now:.0f} s in the future ({skew} s of clock skew allowed)",
+                )
+        # A key's own cap only lowers the deployment's (which may have been lowered since the key's was set).
+        longest, whose = self._settings.max_token_lifetime_seconds, "the deployment's MaxTokenLifetimeSeconds"
+        key_cap = attempt.key.key.policy.max_token_lifetime_seconds
+        if key_cap is not None and key_cap < longest:
+            longest, whose = key_cap, f"key {attempt.key.key.key_id}'s maxTokenLifetimeSeconds"
+        lifetime = expires - (now if issued is None else issued)
+        if lifetime > longest + skew:
+            basis = "exp - iat" if issued is not None else "exp - now, as it has no iat"
+            raise TokenRejected(
+                Rejection.LIFETIME_TOO_LONG,
+                f"lives {lifetime:.0f} s ({basis}); at most {longest} s are allowed ({whose})",
+            )
 
-    def _check_binding(self, claims: Mapping[str, Any], media_id: str) -> None:
+    def _check_media(self, attempt: Attempt) -> None:
         issuers = self._settings.allowed_issuers
-        if issuers and claims.get("iss") not in issuers:
-            raise TokenRejected(Rejection.WRONG_ISSUER)
-        if not _binds(claims, media_id):
-            raise TokenRejected(Rejection.WRONG_MEDIA)
+        if issuers and attempt.claims.get("iss") not in issuers:
+            raise TokenRejected(Rejection.WRONG_ISSUER, "iss is not one of this deployment's accepted issuers")
+        problem = _media_binding_problem(attempt.claims, attempt.media_id)
+        if problem is not None:
+            raise TokenRejected(Rejection.WRONG_MEDIA, problem)
 
     @staticmethod
-    def _check_key(key: SigningKey, media_id: str, now: float) -> None:
+    def _check_policy(attempt: Attempt) -> None:
         """The key's state and policy, judged now: a cached key expires exactly on time."""
+        key = attempt.key.key
         if key.disabled:
-            raise TokenRejected(Rejection.DISABLED_KEY)
-        if key.policy.expired(now):
-            raise TokenRejected(Rejection.KEY_EXPIRED)
-        if key.policy.allowed_media is not None and not media_allowed(key.policy.allowed_media, media_id):
-            raise TokenRejected(Rejection.MEDIA_NOT_ALLOWED)
+            raise TokenRejected(Rejection.DISABLED_KEY, f"key {key.key_id} is disabled")
+        if key.policy.expired(attempt.now):
+            assert key.policy.expires_at is not None
+            moment = key.policy.expires_at.timestamp()
+            raise TokenRejected(Rejection.KEY_EXPIRED, f"key {key.key_id} expired at {_iso(moment)}")
+        if key.policy.allowed_media is not None and not media_allowed(key.policy.allowed_media, attempt.media_id):
+            raise TokenRejected(
+                Rejection.MEDIA_NOT_ALLOWED,
+                f"key {key.key_id} may not open this media: its allowedMedia does not include it",
+            )
 
     @staticmethod
-    def _check_revocations(
-        cutoffs: Sequence[Cutoff], revocations: Sequence[Revocation], claims: Mapping[str, Any]
-    ) -> None:
+    def _check_revocations(attempt: Attempt) -> None:
         """The token's jti and viewer are not revoked, and it was issued after the latest issuedBefore. Entries
         never lapse (signing_keys.revocations): one that exists refuses."""
-        if revocations:
-            raise TokenRejected(_REVOKED[revocations[0].type])
+        if attempt.revocations:
+            revoked = attempt.revocations[0].type
+            raise TokenRejected(_REVOKED[revoked], f"this token's {revoked.value} is revoked")
+        cutoffs = attempt.key.cutoffs
         if cutoffs:
-            issued = claims.get("iat")
+            latest = max(cutoff.issued_before for cutoff in cutoffs)
+            issued = attempt.claims.get("iat")
             # Without iat, nothing tells the token was issued after the cut-off.
-            if issued is None or issued < max(cutoff.issued_before for cutoff in cutoffs):
-                raise TokenRejected(Rejection.ISSUED_BEFORE)
+            if issued is None:
+                raise TokenRejected(
+                    Rejection.ISSUED_BEFORE,
+                    f"the token has no iat, and the workspace refuses every token issued before {_iso(latest)}",
+                )
+            if issued < latest:
+                raise TokenRejected(
+                    Rejection.ISSUED_BEFORE,
+                    f"issued at {_iso(issued)}, before the workspace's cut-off {_iso(latest)}: mint a new token",
+                )
 
-    def _consume_if_single_use(self, workspace_id: str, claims: Mapping[str, Any]) -> None:
-        """One conditional write: the first verification of a single-use token spends it, any later one is refused.
-        The mark is kept until the token could no longer verify anyway (exp + skew)."""
+    def _spend(self, attempt: Attempt) -> None:
+        """One conditional write: the first verification of a single-use token spends it, any later one is
+        refused. The mark is kept until the token could no longer verify anyway (exp + skew). Explaining only
+        looks."""
+        claims = attempt.claims
         if claims.get("single_use") is not True:
             return
-        keep_until = claims["exp"] + self._settings.clock_skew_seconds
-        if not self._store.consume_single_use(workspace_id, claims["jti"], keep_until=keep_until):
-            raise TokenRejected(Rejection.SINGLE_USE_REPLAYED)
+        store = self.loader.store
+        if attempt.mode is Mode.EXPLAIN:
+            spent = store.single_use_spent(attempt.workspace_id, claims["jti"])
+        else:
+            keep_until = claims["exp"] + self._settings.clock_skew_seconds
+            spent = not store.consume_single_use(attempt.workspace_id, claims["jti"], keep_until=keep_until)
+        if spent:
+            raise TokenRejected(Rejection.SINGLE_USE_REPLAYED, "this single-use token was already used")
 
-    def _record_use(self, cached: CachedKey, now: float) -> None:
+    # -- after a verification --------------------------------------------------------------------------------
+    def _record_use(self, usable: UsableKey, now: float) -> None:
         """lastSeen at most once per interval per key and container, never failing verification: a failed write
         (throttling, a denied permission) is logged with its error code and counted (`LastSeenWriteFailures`),
-        so it cannot stop silently.
-
-        The cache entry remembers the last write (attempted, too), so warm hits never write.
-        """
+        so it cannot stop silently. The cache entry remembers the last write (attempted, too), so warm hits
+        never write."""
         now_ms = int(now * 1000)
         interval_seconds = self._settings.last_seen_interval_seconds
-        if now_ms - cached.last_seen_ms < interval_seconds * 1000:
+        if now_ms - usable.last_seen_ms < interval_seconds * 1000:
             return
-        cached.last_seen_ms = now_ms
+        usable.last_seen_ms = now_ms
         try:
-            self._store.record_last_seen(cached.key.key_id, now_ms, interval_seconds)
+            self.loader.store.record_last_seen(usable.key.key_id, now_ms, interval_seconds)
         except (ClientError, BotoCoreError) as error:
             code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
             count("LastSeenWriteFailures")
             logger.warning(
                 "lastSeen write failed",
-                extra={"key_id": cached.key.key_id, "error_type": type(error).__name__, "error_code": code},
+                extra={"key_id": usable.key.key_id, "error_type": type(error).__name__, "error_code": code},
             )

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from signing_keys.authorizer_context import PlaybackContext
 from signing_keys.dialects import WireModel, body_of, json_response, model_response, omitted_when_unset
 from signing_keys.dialects.fastpix import FastPixErrorDetail, error_detail
 from signing_keys.dialects.livepeer import error_messages
@@ -28,6 +27,9 @@ from signing_keys.models import (
     RevocationType,
     to_millis,
 )
+from signing_keys.patterns import MEDIA_ID
+from signing_keys.rejections import Rejection
+from signing_keys.stages import Explanation, Stage
 
 
 class UnionError(WireModel):
@@ -36,6 +38,28 @@ class UnionError(WireModel):
     success: Literal[False]
     error: FastPixErrorDetail
     errors: list[str] = Field(min_length=1)
+
+
+class RefusalDetail(FastPixErrorDetail):
+    reason: str = Field(description="why the token was refused (the same value as the top-level `reason`)")
+
+
+class TokenRefusal(WireModel):
+    """A refused playback token: the union error shape, plus its reason (also in the `X-Refusal-Reason` header)."""
+
+    success: Literal[False]
+    error: RefusalDetail
+    errors: list[str] = Field(min_length=1)
+    reason: Rejection = Field(description="why the token was refused: one of a fixed vocabulary (README, Playback)")
+
+
+def token_refusal(status: int, reason: str, message: str) -> TokenRefusal:
+    return TokenRefusal(
+        success=False,
+        error=RefusalDetail(code=status, message=message, reason=reason),
+        errors=[message],
+        reason=Rejection(reason),
+    )
 
 
 class PlaybackGrant(WireModel):
@@ -99,15 +123,15 @@ def error(status: int, message: str, fields: list[FieldError]) -> UnionError:
     return UnionError(success=False, error=detail, errors=error_messages(message, fields))
 
 
-def playback_grant(verified: PlaybackContext) -> Response[Any]:
+def playback_grant(workspace_id: str, key_id: str, media_id: str, claims: dict[str, Any]) -> Response[Any]:
     grant = PlaybackGrant(
-        mediaId=verified.media_id,
-        workspaceId=verified.workspace_id,
-        keyId=verified.key_id,
-        sub=verified.sub,
-        aud=verified.aud,
-        groups=verified.groups,
-        exp=verified.exp,
+        mediaId=media_id,
+        workspaceId=workspace_id,
+        keyId=key_id,
+        sub=claims.get("sub"),
+        aud=claims.get("aud"),
+        groups=claims.get("groups"),
+        exp=claims["exp"],
     )
     return model_response(200, grant)
 
@@ -229,3 +253,50 @@ def revocation(revoked: Revocation, *, created: bool) -> Response[Any]:
 def revocation_list(page: RevocationPage) -> Response[Any]:
     entries = [_entry(revoked) for revoked in page.revocations]
     return _page(RevocationList(revocations=entries, nextCursor=page.next_cursor), page.next_cursor)
+
+
+# -- the token debugger (POST /tokens/verify) --------------------------------------------------------------------
+class VerifyTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: StrictStr = Field(min_length=1, description="a playback JWT as a viewer would present it")
+    mediaId: StrictStr = Field(
+        pattern=MEDIA_ID.pattern, description="the media it should open (the {mediaId} of the playback URL)"
+    )
+
+
+class Verdict(WireModel):
+    omits_none: ClassVar[bool] = False
+    status: int = Field(description="what the playback route would answer: 200, 401 or 403")
+    reason: Rejection | None = Field(description="why it would be refused; null when it plays")
+    message: str = Field(description="what to fix, in words")
+
+
+class CheckResult(WireModel):
+    stage: Stage = Field(description="the verifier's stages, in the order they run")
+    result: Literal["passed", "failed", "skipped"] = Field(description="skipped: an earlier stage failed")
+    reason: Rejection | None
+    message: str | None
+
+
+class TokenVerdict(WireModel):
+    """The verdict a viewer would get at this moment, the key the token named, each check in order, and the
+    token's claims. Nothing was changed: a single-use token stays unspent, lastSeen unwritten."""
+
+    omits_none: ClassVar[bool] = False  # null says "none": no key named, no claims decoded
+    verdict: Verdict
+    keyId: str | None = Field(description="the key the token names in this workspace (kid, or derived from pub)")
+    checks: list[CheckResult]
+    claims: dict[str, Any] | None = Field(description="the token's claims as decoded (unverified unless it plays)")
+
+
+def token_verdict(explanation: Explanation) -> Response[Any]:
+    verdict = TokenVerdict(
+        verdict=Verdict(status=explanation.status, reason=explanation.reason, message=explanation.message),
+        keyId=explanation.key_id,
+        checks=[
+            CheckResult(stage=check.stage, result=check.outcome, reason=check.reason, message=check.message)
+            for check in explanation.checks
+        ],
+        claims=explanation.claims,
+    )
+    return model_response(200, verdict)
