@@ -19,9 +19,12 @@ EXPECTED = {
     "RotateKeyFunction": {"GetItem": 1, "TransactWriteItems": 1},
     "DeleteKeyFunction": {"TransactWriteItems": 1},
     # The key and the workspace item (its issuedBefore cut-offs) in one read; the example token has no jti or
-    # viewer, so no revocation entry is asked for (tests/unit/test_verifier_revocations.py counts those).
+    # viewer, so no revocation entry is asked for (tests/unit/test_verifier_revocations.py counts those). The
+    # playback function verifies itself; the authorizer (for customers' own routes) reads the same.
     "PlaybackAuthorizerFunction": {"BatchGetItem": 1},
-    "PlaybackFunction": {},
+    "PlaybackFunction": {"BatchGetItem": 1},
+    # The token debugger reads what verification reads (the example token is not single-use: no spent-mark read).
+    "VerifyTokenFunction": {"BatchGetItem": 1},
     "JwksFunction": {"Query": 1},
     "ListAuditEventsFunction": {"Query": 1},
     "MethodNotAllowedFunction": {},

@@ -184,6 +184,9 @@ def test_every_event_file_invokes_successfully(event_file: Path) -> None:
     if event_file.stem == "authorize_playback":
         # Its example token is expired by design: the authorizer's answer is API Gateway's 401.
         assert response == {"errorMessage": "Unauthorized", "errorType": "Exception"}
+    elif event_file.stem == "playback":
+        # The same token at the playback route: refused, saying why.
+        assert (response["statusCode"], json.loads(response["body"])["reason"]) == (401, "bad_signature")
     elif event_file.stem == "method_not_allowed":
         assert (response["statusCode"], response["headers"]["Allow"]) == (405, "GET, POST")
     elif "policyDocument" in response:
