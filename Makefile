@@ -18,8 +18,8 @@ ARGS ?=
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate checkov build deploy \
-	bench conformance events openapi clean
+.PHONY: install run test lint pytest test-unit test-handler test-api test-integration test-edge edge-vectors validate \
+	checkov build deploy bench conformance events openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,9 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/signing-keys-local start-api $(ARGS)
 
-## test: everything CI runs — lint, type check, tests (incl. SDK conformance), checkov, sam validate and sam build
-test: lint pytest conformance checkov validate build
+## test: everything CI runs — lint, type check, tests (incl. SDK conformance and the edge Function's), checkov,
+## sam validate and sam build
+test: lint pytest test-edge conformance checkov validate build
 
 lint: install
 	$(BIN)/ruff check .
@@ -81,6 +82,19 @@ test-api: install
 
 test-integration: install
 	$(BIN)/pytest tests/integration
+
+# The edge Function's own tests (node --test): its behaviour, the runtime 2.0 static check, the local host and
+# the Python-minted vectors. npm ci reinstalls edge/node_modules whenever package-lock.json changes.
+edge/node_modules/.installed: edge/package-lock.json
+	cd edge && npm ci --no-audit --no-fund
+	touch $@
+
+test-edge: edge/node_modules/.installed
+	node --test edge/test/
+
+## edge-vectors: regenerate edge/test/vectors.json from the Python reference (a test fails while it is stale)
+edge-vectors: install
+	$(BIN)/python -m tests.edge_vectors
 
 conformance: $(LIVEPEER_VENV)/.installed $(OPENAPI_CLIENT_VENV)/.installed
 	LIVEPEER_PYTHON=$(LIVEPEER_VENV)/bin/python OPENAPI_CLIENT_PYTHON=$(OPENAPI_CLIENT_VENV)/bin/python \

@@ -16,7 +16,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 def main() -> int:
     # Before any import of the package: Powertools reads these once.
     os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
-    from bench import calls, cold_start, operations, scale, sizes, soak, verification
+    from bench import calls, cold_start, edge, operations, scale, sizes, soak, verification
     from signing_keys_local.cli import seed_examples
     from signing_keys_local.stack import local_stack
 
@@ -31,6 +31,7 @@ def main() -> int:
         rows += verification.run(seconds=1.0)
         rows += cold_start.run(stack, rounds=max(3, ROUNDS // 6))
         rows += scale.run(stack, ROUNDS)
+    rows += edge.run(ROUNDS)
     rows += sizes.run()
     rows += soak.run()
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
