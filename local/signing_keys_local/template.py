@@ -44,6 +44,12 @@ _FN_INTRINSICS = (
 )
 
 
+# `!Ref AWS::NoValue`: the property or list item is left out.
+_NO_VALUE: Any = object()
+# Resources whose Ref is the name the runner gives what it creates for them.
+_NAMED_LOCALLY = frozenset({"AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"})
+
+
 class TemplateError(ValueError):
     """template.yaml cannot be served: missing, malformed, or using something the runner does not know."""
 
@@ -185,18 +191,21 @@ class Template:
                 return [item for item in self.parameters[name].split(",") if item]
             return self.parameters[name]
         if name in self.resources:
-            if self.resources[name]["Type"] == "AWS::DynamoDB::Table":
+            # What the runner creates under that name: the table, and secrets in the embedded Secrets Manager.
+            if self.resources[name]["Type"] in _NAMED_LOCALLY:
                 return f"{LOCAL_STACK}-{name}"
             return name
         raise TemplateError(f"!Ref to unknown name {name}")
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in (self.resolve(item) for item in value) if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             ((key, arg),) = value.items()
+            if key == "Ref" and arg == "AWS::NoValue":
+                return _NO_VALUE
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::Join":
@@ -208,7 +217,40 @@ class Template:
             if key == "Fn::GetAtt":
                 resource, attribute = arg
                 return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
-        return {key: self.resolve(item) for key, item in value.items()}
+            if key == "Fn::If":
+                condition, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(condition) else when_false)
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+    def condition(self, name: str) -> bool:
+        """A condition of the template's Conditions section, evaluated on the parameters."""
+        conditions: dict[str, Any] = self.document.get("Conditions") or {}
+        if name not in conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return self._truth(conditions[name])
+
+    def _truth(self, expression: Any) -> bool:
+        if not isinstance(expression, dict) or len(expression) != 1:
+            raise TemplateError(f"a condition must be one Fn::Equals/Not/And/Or or Condition, not {expression!r}")
+        ((key, arg),) = expression.items()
+        if key == "Fn::Equals":
+            left, right = (self.resolve(side) for side in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(item) for item in arg)
+        if key == "Fn::Or":
+            return any(self._truth(item) for item in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        raise TemplateError(f"the runner does not evaluate {key} in a condition")
+
+    def exists(self, resource_id: str) -> bool:
+        """Whether a resource is part of the stack with these parameters (its Condition holds, or it has none)."""
+        condition = self.resources[resource_id].get("Condition")
+        return condition is None or self.condition(condition)
 
     def _sub(self, name: str) -> Any:
         if "." in name:
@@ -217,7 +259,8 @@ class Template:
 
     # -- what the runner serves ----------------------------------------------------------------------
     def _of_type(self, kind: str) -> dict[str, dict[str, Any]]:
-        return {rid: r for rid, r in self.resources.items() if r.get("Type") == kind}
+        """The resources of that type that exist with these parameters."""
+        return {rid: r for rid, r in self.resources.items() if r.get("Type") == kind and self.exists(rid)}
 
     def global_environment(self) -> dict[str, str]:
         """Globals.Function.Environment: what every function of the stack sees."""

@@ -68,6 +68,9 @@ def _partition_prefixes(patterns: Any) -> list[str]:
 def statement_grants(statement: dict[str, Any]) -> set[Grant]:
     if statement.get("Effect") != "Allow":
         raise UnreadablePolicy(f"only Allow statements are read, got {statement.get('Effect')!r}")
+    named = [str(action) for action in _as_list(statement.get("Action"))]
+    if named and not any(action.startswith("dynamodb:") for action in named):
+        return set()  # another service's grant (e.g. the edge secret's): no DynamoDB access
     actions = []
     for action in _as_list(statement.get("Action")):
         service, _, name = str(action).partition(":")
@@ -115,5 +118,14 @@ def function_grants(function: dict[str, Any]) -> set[Grant]:
         if not isinstance(policy, dict) or set(policy) - {"Version", "Statement"}:
             raise UnreadablePolicy(f"{policy!r} is not an inline policy document (SAM templates grant whole tables)")
         for statement in _as_list(policy.get("Statement")):
-            result |= statement_grants(statement)
+            for branch in _branches(statement):
+                result |= statement_grants(branch)
     return result
+
+
+def _branches(statement: Any) -> list[dict[str, Any]]:
+    """A statement, or both statements a `!If` may pick (a `!Ref AWS::NoValue` branch grants nothing)."""
+    if isinstance(statement, dict) and set(statement) == {"Fn::If"}:
+        _, when_true, when_false = statement["Fn::If"]
+        return [branch for branch in (when_true, when_false) if branch != {"Ref": "AWS::NoValue"}]
+    return [statement]

@@ -61,6 +61,12 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
         | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
         | grants(["PutItem"], TABLE, "USED#")
     ),
+    # The exchange verifies as playback does (and reads the edge secret, not DynamoDB).
+    "ExchangeFunction": (
+        grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#")
+        | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
+        | grants(["PutItem"], TABLE, "USED#")
+    ),
     # The token debugger reads what verification reads, and whether a single-use token was spent: no writes.
     "VerifyTokenFunction": grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#") | grants(["GetItem"], TABLE, "USED#"),
     "MethodNotAllowedFunction": set(),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -124,8 +124,10 @@ def _missing(route: Route | None) -> NotFound:
     return NotFound()
 
 
-def rest_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+def rest_resolver(cors: CORSConfig | None = None) -> APIGatewayRestResolver:
+    """The resolver every function routes with; `cors` for routes a browser calls from another origin (the
+    exchange): its headers then go with every answer, refusals included."""
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     def respond(error: SigningKeyError) -> Response[Any]:
         return error_response(app.current_event.resource, error)

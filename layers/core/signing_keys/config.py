@@ -26,6 +26,11 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum:
     return value
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated variable (CloudFormation joins a CommaDelimitedList so)."""
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name: str
@@ -40,13 +45,21 @@ class Settings:
     key_cache_millis: int = 1000
     # How long audit entries are kept (template parameter AuditRetentionDays; the table's TTL removes them).
     audit_retention_days: int = 90
+    # The edge (docs/edge.md): the HMAC secret edge tokens are signed with (empty: no edge in this deployment),
+    # where the exchange redirects (empty: the host it was called on), how long a session lasts at most, the
+    # players' CORS origins, and the KeyValueStore the deny list lives in.
+    edge_secret_arn: str = ""
+    edge_base_url: str = ""
+    edge_session_seconds: int = 21_600
+    allowed_origins: tuple[str, ...] = ("*",)
+    edge_kvs_arn: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         table_name = env.get("TABLE_NAME", "").strip()
         if not table_name:
             raise ConfigurationError("TABLE_NAME is not set")
-        issuers = tuple(i.strip() for i in env.get("ALLOWED_ISSUERS", "").split(",") if i.strip())
+        issuers = _list(env, "ALLOWED_ISSUERS")
         return cls(
             table_name=table_name,
             key_limit=_int(env, "KEY_LIMIT", cls.key_limit, 1),
@@ -58,4 +71,9 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024),
             key_cache_millis=_int(env, "KEY_CACHE_MILLIS", cls.key_cache_millis, 0, 60_000),
             audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", cls.audit_retention_days, 1, 3653),
+            edge_secret_arn=env.get("EDGE_SECRET_ARN", "").strip(),
+            edge_base_url=env.get("EDGE_BASE_URL", "").strip().rstrip("/"),
+            edge_session_seconds=_int(env, "EDGE_SESSION_SECONDS", cls.edge_session_seconds, 60, 86_400),
+            allowed_origins=_list(env, "ALLOWED_ORIGINS") or cls.allowed_origins,
+            edge_kvs_arn=env.get("EDGE_KVS_ARN", "").strip(),
         )

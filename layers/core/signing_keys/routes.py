@@ -22,6 +22,8 @@ KEY_ID_PARAMETERS = frozenset({"signingKeyId", "keyId"})
 # ...and a revocation id, as opaque (404 if unknown).
 REVOCATION_ID_PARAMETER = "revocationId"
 _PARAMETER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
+# A greedy path parameter (`{path+}`): one or more segments, slashes included.
+_GREEDY_PARAMETER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\+\}")
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -77,13 +79,14 @@ class Route:
 
     @property
     def resolver_rule(self) -> str:
-        """The path in Powertools' syntax: /iam/signing-keys/<signingKeyId>."""
-        return _PARAMETER.sub(r"<\1>", self.path)
+        """The path in Powertools' syntax: /iam/signing-keys/<signingKeyId>. A greedy parameter becomes `.+`
+        (Powertools' own parameters never span a slash); its handler reads it from the event's path parameters."""
+        return _PARAMETER.sub(r"<\1>", _GREEDY_PARAMETER.sub(".+", self.path))
 
     @property
     def policy_resource(self) -> str:
         """The path as an authorizer policy names it: parameters become wildcards, no leading slash."""
-        return _PARAMETER.sub("*", self.path).lstrip("/")
+        return _PARAMETER.sub("*", _GREEDY_PARAMETER.sub("*", self.path)).lstrip("/")
 
 
 _FASTPIX = ("Signing Keys",)
@@ -96,6 +99,7 @@ _FASTPIX_KEY = "/iam/signing-keys/{signingKeyId}"
 _LIVEPEER_KEYS = "/access-control/signing-key"
 _LIVEPEER_KEY = "/access-control/signing-key/{keyId}"
 _ROTATE = "/rotate"
+_PLAY = "/workspaces/{workspaceId}/play/{mediaId}/{path+}"
 _KEY_LIMIT_REACHED = 403
 _REVOCATION_LIMIT_REACHED = 403
 _ALREADY_REVOKED = 200
@@ -139,6 +143,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/workspaces/{workspaceId}/playback/{mediaId}", "PlaybackFunction", Dialect.NEUTRAL,
           Auth.NONE, "verifyPlayback", _VERIFICATION, "Verify a playback token for one of the workspace's media",
           writes=False, viewer_token=True),
+    Route("GET", _PLAY, "ExchangeFunction", Dialect.NEUTRAL, Auth.NONE, "playMedia", _VERIFICATION,
+          "Exchange a viewer's playback token for the media at the edge: a redirect to its tokenized edge URL",
+          writes=False, success_status=302, viewer_token=True),
+    Route("OPTIONS", _PLAY, "ExchangeFunction", Dialect.NEUTRAL, Auth.NONE, "playMediaPreflight", _VERIFICATION,
+          "CORS preflight of the exchange, for players on another origin", writes=False, success_status=204),
     Route("POST", "/tokens/verify", "VerifyTokenFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "verifyToken",
           _VERIFICATION, "Explain how a playback token would be judged: the verdict, each check in order, its claims",
           writes=False),
