@@ -15,11 +15,14 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 OPENAPI_CLIENT_VENV := .venv-openapi-client
 REGION := us-east-1
 ARGS ?=
+# hls.js for the runner's /demo page and playwright-core for the browser tests, pinned by package-lock.json.
+PLAYER_DIR := local/signing_keys_local/player
+NPM := $(shell command -v npm 2>/dev/null)
 
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install run test lint pytest test-unit test-handler test-api test-integration test-edge edge-vectors validate \
-	checkov build deploy bench conformance events openapi clean
+	checkov build deploy bench conformance events openapi clean player player-unavailable
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +54,18 @@ $(OPENAPI_CLIENT_VENV)/.installed:
 	$(OPENAPI_CLIENT_VENV)/bin/python -m pip install --quiet 'openapi-python-client>=0.29,<0.30'
 	touch $@
 
-install: $(BIN)/.installed
+$(PLAYER_DIR)/node_modules/.installed: $(PLAYER_DIR)/package-lock.json
+	cd $(PLAYER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## install: the project's .venv, and the player package when npm exists (it is reinstalled when its lock changes)
+install: $(BIN)/.installed $(if $(NPM),player,player-unavailable)
+
+## player: npm ci in the player package (Node.js 20+): hls.js for /demo, playwright-core for the browser tests
+player: $(PLAYER_DIR)/node_modules/.installed
+
+player-unavailable:
+	@echo "npm not found: no hls.js, so /demo plays only in browsers with native HLS; browser tests skip" >&2
 
 ## run: the API on http://127.0.0.1:3000 with an embedded DynamoDB (ARGS="--port 8080 ..." for more)
 run: install
@@ -128,4 +142,5 @@ openapi: install
 	$(BIN)/signing-keys-local openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \
+		$(PLAYER_DIR)/node_modules

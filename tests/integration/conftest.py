@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import boto3
 import pytest
 
+from tests.browser import Browser, chromium_executable
 from tests.conftest import ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60
@@ -125,6 +126,19 @@ def runner() -> Iterator[Runner]:
     started = start_runner(*args, "--parameter-overrides", "KeyLimit=10", "LogLevel=DEBUG", "KeyCacheMillis=0")
     yield started
     assert started.stop() == 0
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, installed when missing; a test that needs it is skipped only where it cannot be."""
+    return chromium_executable()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    """One headless chromium for the session; each page it opens has a browser context of its own."""
+    with Browser(chromium) as started:
+        yield started
 
 
 # -- clients of a running runner ------------------------------------------------------------------

@@ -1,70 +1,25 @@
 """The runner's /docs page in a real headless browser (Debian's chromium), offline: it renders Swagger UI and lists
 every operation of openapi.json.
 
-Chromium is installed by this test's setup when it is missing (`apt-get install -y chromium`, as root where apt
-exists, as on CI's fresh machine); only where that is impossible is the test skipped, saying why.
+Chromium is installed by the `chromium` fixture when it is missing (tests/browser.py says how); only where that is
+impossible is the test skipped, saying why. No driver: chromium's own --dump-dom is enough here.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.browser import HEADLESS, INSTALL_TIMEOUT_SECONDS, OFFLINE
 from tests.conftest import ROOT
 from tests.integration.conftest import Runner
 
-INSTALL_TIMEOUT_SECONDS = 600
-# Every host but the runner's resolves to nothing: anything the page fetched from elsewhere would fail to load.
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-# Headless, as root, and without the background connections a closed network refuses (docs: machines/python.md).
-HEADLESS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 # Virtual time runs the page's scripts (fetching openapi.json, rendering) before the DOM is dumped.
 RENDER_BUDGET = "--virtual-time-budget=15000"
-
-
-def _apt_get(apt_get: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [apt_get, *args],
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT_SECONDS,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's chromium, installed when missing; the test is skipped only where it cannot be installed."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    apt_get = shutil.which("apt-get")
-    if os.geteuid() != 0 or apt_get is None:
-        pytest.skip("Debian's chromium is missing and cannot be installed here (needs root and apt-get)")
-    installed = _apt_get(apt_get, "install", "-y", "-q", "chromium")
-    if installed.returncode != 0:  # a fresh machine's package lists may be missing or stale
-        _apt_get(apt_get, "update", "-q")
-        installed = _apt_get(apt_get, "install", "-y", "-q", "chromium")
-    found = shutil.which("chromium")
-    if installed.returncode != 0 or found is None:
-        pytest.skip(f"apt-get could not install chromium: {installed.stderr.strip()[-500:]}")
-    return found
 
 
 class RenderedOperations(HTMLParser):
