@@ -50,7 +50,7 @@ def play_media(
 
 @operation(app, "playMediaPreflight")
 def preflight(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
-    headers = cors.to_dict(app.current_event.get_header_value("Origin"))
+    headers = cors.to_dict(app.current_event.headers.get("Origin"))
     if headers:
         headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
     return Response(status_code=204, headers=headers)

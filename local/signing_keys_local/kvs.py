@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,69 +130,79 @@ class _Handler(BaseHTTPRequestHandler):
         key = unquote(tail.removeprefix("/")) if tail.startswith("/") else None
         return store, key, parse_qs(url.query)
 
-    def do_GET(self) -> None:
+    def _answer(self, operation: Callable[[], tuple[int, dict[str, Any] | str | None]]) -> None:
         try:
-            if self.path.startswith(_NODE_PREFIX):
-                value = self.server.store.get(unquote(self.path.removeprefix(_NODE_PREFIX)))
-                if value is None:
-                    self._send(404, b"", "text/plain")
-                else:
-                    self._send(200, value.encode("utf-8"), "text/plain; charset=utf-8")
-                return
-            store, key, query = self._route()
-            if key is None and not self.path.split("?")[0].endswith("/keys"):
-                self._json(200, store.describe(), store.etag)
-            elif key is None:
-                limit = int(query.get("MaxResults", [str(LIST_PAGE_SIZE)])[0])
-                items, following = store.page(query.get("NextToken", [None])[0], limit)
-                document: dict[str, Any] = {"Items": [{"Key": k, "Value": v} for k, v in items]}
-                if following is not None:
-                    document["NextToken"] = following
-                self._json(200, document)
-            else:
-                value = store.get(key)
-                if value is None:
-                    raise KvsError(404, "ResourceNotFoundException", "no such key")
-                self._json(200, {"Key": key, "Value": value, **store.describe()})
+            status, document = operation()
+        except (KeyError, TypeError, ValueError):
+            self._error(KvsError(400, "ValidationException", "malformed request"))
+            return
         except KvsError as error:
             self._error(error)
+            return
+        if isinstance(document, dict):
+            etag = self.server.store.etag if "ItemCount" in document else None
+            self._json(status, document, etag)
+        else:
+            body = (document or "").encode("utf-8")
+            self._send(status, body, "text/plain; charset=utf-8")
+
+    def _get(self) -> tuple[int, dict[str, Any] | str | None]:
+        if self.path.startswith(_NODE_PREFIX):
+            value = self.server.store.get(unquote(self.path.removeprefix(_NODE_PREFIX)))
+            return (404, None) if value is None else (200, value)
+        store, key, query = self._route()
+        if key is None and not self.path.split("?")[0].endswith("/keys"):
+            return 200, store.describe()
+        if key is None:
+            limit = int(query.get("MaxResults", [str(LIST_PAGE_SIZE)])[0])
+            items, following = store.page(query.get("NextToken", [None])[0], limit)
+            document: dict[str, Any] = {"Items": [{"Key": k, "Value": v} for k, v in items]}
+            if following is not None:
+                document["NextToken"] = following
+            return 200, document
+        value = store.get(key)
+        if value is None:
+            raise KvsError(404, "ResourceNotFoundException", "no such key")
+        return 200, {"Key": key, "Value": value, **store.describe()}
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
 
+    def _named_key(self) -> tuple[LocalKeyValueStore, str]:
+        store, key, _ = self._route()
+        if key is None:
+            raise KvsError(400, "ValidationException", "the operation needs a key")
+        return store, key
+
+    def _put(self) -> tuple[int, dict[str, Any] | str | None]:
+        store, key = self._named_key()
+        return 200, store.update(self.headers.get("If-Match"), {key: str(self._body()["Value"])}, [])
+
+    def _delete(self) -> tuple[int, dict[str, Any] | str | None]:
+        store, key = self._named_key()
+        return 200, store.update(self.headers.get("If-Match"), {}, [key])
+
+    def _update_keys(self) -> tuple[int, dict[str, Any] | str | None]:
+        store, key, _ = self._route()
+        if key is not None:
+            raise KvsError(400, "ValidationException", "UpdateKeys names no key")
+        document = self._body()
+        puts = {str(item["Key"]): str(item["Value"]) for item in document.get("Puts") or []}
+        deletes = [str(item["Key"]) for item in document.get("Deletes") or []]
+        return 200, store.update(self.headers.get("If-Match"), puts, deletes)
+
+    def do_GET(self) -> None:
+        self._answer(self._get)
+
     def do_PUT(self) -> None:
-        try:
-            store, key, _ = self._route()
-            if key is None:
-                raise KvsError(400, "ValidationException", "PutKey needs a key")
-            summary = store.update(self.headers.get("If-Match"), {key: str(self._body().get("Value", ""))}, [])
-            self._json(200, summary, store.etag)
-        except KvsError as error:
-            self._error(error)
+        self._answer(self._put)
 
     def do_DELETE(self) -> None:
-        try:
-            store, key, _ = self._route()
-            if key is None:
-                raise KvsError(400, "ValidationException", "DeleteKey needs a key")
-            summary = store.update(self.headers.get("If-Match"), {}, [key])
-            self._json(200, summary, store.etag)
-        except KvsError as error:
-            self._error(error)
+        self._answer(self._delete)
 
     def do_POST(self) -> None:
-        try:
-            store, key, _ = self._route()
-            if key is not None:
-                raise KvsError(400, "ValidationException", "UpdateKeys names no key")
-            document = self._body()
-            puts = {str(item["Key"]): str(item["Value"]) for item in document.get("Puts") or []}
-            deletes = [str(item["Key"]) for item in document.get("Deletes") or []]
-            summary = store.update(self.headers.get("If-Match"), puts, deletes)
-            self._json(200, summary, store.etag)
-        except (KvsError, KeyError, TypeError, ValueError) as error:
-            self._error(error if isinstance(error, KvsError) else KvsError(400, "ValidationException", "bad body"))
+        self._answer(self._update_keys)
 
 
 class KeyValueStoreServer(ThreadingHTTPServer):

@@ -44,6 +44,8 @@ _FN_INTRINSICS = (
 )
 
 
+# The intrinsic functions the runner evaluates (others stay as they are: the runner reads no property using them).
+_EVALUATED = frozenset({"Ref", "Fn::Join", "Fn::Sub", "Fn::GetAtt", "Fn::If"})
 # `!Ref AWS::NoValue`: the property or list item is left out.
 _NO_VALUE: Any = object()
 # Resources whose Ref is the name the runner gives what it creates for them.
@@ -204,24 +206,25 @@ class Template:
             return value
         if len(value) == 1:
             ((key, arg),) = value.items()
-            if key == "Ref" and arg == "AWS::NoValue":
-                return _NO_VALUE
-            if key == "Ref":
-                return self._ref(arg)
-            if key == "Fn::Join":
-                separator, items = arg
-                return separator.join(str(v) for v in self.resolve(items))
-            if key == "Fn::Sub":
-                text = arg if isinstance(arg, str) else arg[0]
-                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
-            if key == "Fn::GetAtt":
-                resource, attribute = arg
-                return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
-            if key == "Fn::If":
-                condition, when_true, when_false = arg
-                return self.resolve(when_true if self.condition(condition) else when_false)
+            if key in _EVALUATED:
+                return self._intrinsic(key, arg)
         resolved = {key: self.resolve(item) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        if key == "Ref":
+            return _NO_VALUE if arg == "AWS::NoValue" else self._ref(arg)
+        if key == "Fn::Join":
+            separator, items = arg
+            return separator.join(str(v) for v in self.resolve(items))
+        if key == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
+        if key == "Fn::GetAtt":
+            resource, attribute = arg
+            return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
+        condition, when_true, when_false = arg  # Fn::If
+        return self.resolve(when_true if self.condition(condition) else when_false)
 
     def condition(self, name: str) -> bool:
         """A condition of the template's Conditions section, evaluated on the parameters."""

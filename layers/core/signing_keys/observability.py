@@ -47,6 +47,11 @@ def count(metric: str, **dimensions: str) -> None:
             single.add_dimension(name=name, value=value)
 
 
+def measure(metric: str, value: float, unit: MetricUnit) -> None:
+    """A measured value (a lag, a size), in the invocation's metrics."""
+    metrics.add_metric(name=metric, unit=unit, value=value)
+
+
 def _tracing_enabled() -> bool:
     # Building a Tracer imports the X-Ray SDK (~0.5 s of cold start), so only do it where traces go somewhere.
     disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in {"1", "true", "yes"}

@@ -29,7 +29,7 @@ def presented_token(event: APIGatewayProxyEvent) -> str | None:
     token = (event.query_string_parameters or {}).get("token")
     if token:
         return token
-    scheme, _, value = (event.get_header_value("Authorization") or "").partition(" ")
+    scheme, _, value = (event.headers.get("Authorization") or "").partition(" ")
     return (value.strip() or None) if scheme.lower() == "bearer" else None
 
 

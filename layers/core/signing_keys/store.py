@@ -155,7 +155,7 @@ def _revocation_item(revocation: Revocation) -> Item:
     return item
 
 
-def _revocation_from_item(item: Item) -> Revocation:
+def revocation_from_item(item: Item) -> Revocation:
     value = item["value"]
     return Revocation(
         revocation_id=item["PK"]["S"].removeprefix("REV#"),
@@ -167,7 +167,7 @@ def _revocation_from_item(item: Item) -> Revocation:
     )
 
 
-def _cutoffs_from_item(item: Item) -> tuple[Cutoff, ...]:
+def cutoffs_from_item(item: Item) -> tuple[Cutoff, ...]:
     prefix = _cutoff_attribute("")
     return tuple(
         Cutoff(
@@ -227,11 +227,11 @@ def _verification_items(items: list[Item]) -> VerificationItems:
     for item in items:
         kind = item["PK"]["S"].partition("#")[0]
         if kind == "KEY":
-            key = _key_from_item(item)
+            key = key_from_item(item)
         elif kind == "WS":
-            cutoffs = _cutoffs_from_item(item)
+            cutoffs = cutoffs_from_item(item)
         else:
-            revocation = _revocation_from_item(item)
+            revocation = revocation_from_item(item)
             revocations[revocation.revocation_id] = revocation
     return VerificationItems(key, cutoffs, revocations)
 
@@ -247,7 +247,7 @@ def _policy_from_item(item: Item) -> KeyPolicy:
     )
 
 
-def _key_from_item(item: Item) -> SigningKey:
+def key_from_item(item: Item) -> SigningKey:
     last_seen = item.get("lastSeen")
     return SigningKey(
         key_id=item["PK"]["S"].removeprefix("KEY#"),
@@ -523,7 +523,7 @@ class KeyStore:
         with _unavailable_on_transient_errors():
             response = self._client.get_item(TableName=self._table, Key=_key_pk(key_id), ConsistentRead=consistent)
         item = response.get("Item")
-        return _key_from_item(item) if item else None
+        return key_from_item(item) if item else None
 
     def list_keys(self, workspace_id: str) -> list[SigningKey]:
         """All keys of a workspace, oldest first: one GSI query (more pages only past 1 MB)."""
@@ -537,7 +537,7 @@ class KeyStore:
         while True:
             with _unavailable_on_transient_errors():
                 response = self._client.query(**request)
-            keys.extend(_key_from_item(item) for item in response.get("Items", []))
+            keys.extend(key_from_item(item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return keys
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -680,12 +680,12 @@ class KeyStore:
                 TableName=self._table, Key=_revocation_pk(revocation_id), ConsistentRead=True
             )
         item = response.get("Item")
-        return _revocation_from_item(item) if item else None
+        return revocation_from_item(item) if item else None
 
     def workspace_cutoffs(self, workspace_id: str) -> tuple[Cutoff, ...]:
         with _unavailable_on_transient_errors():
             response = self._client.get_item(TableName=self._table, Key=_counter_pk(workspace_id), ConsistentRead=True)
-        return _cutoffs_from_item(response.get("Item", {}))
+        return cutoffs_from_item(response.get("Item", {}))
 
     def list_revocations(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
         """A page of the workspace's revocations, newest first: one index query; the cursor is None only on the
@@ -711,7 +711,7 @@ class KeyStore:
             response = self._client.query(**request)
         last = response.get("LastEvaluatedKey")
         return RevocationPage(
-            revocations=[_revocation_from_item(item) for item in response.get("Items", [])],
+            revocations=[revocation_from_item(item) for item in response.get("Items", [])],
             next_cursor=_cursor(last["GSI1SK"]["S"] if last else None),
         )
 
