@@ -20,13 +20,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from signing_keys_local.containers import DEFAULT_MAX_CONTAINERS, ContainerHost
+from signing_keys_local.edge_host import EdgeHostError
 from signing_keys_local.functions import FunctionHost, InvocationFailed
 from signing_keys_local.template import LOCAL_REGION, Template, TemplateError
 
+if TYPE_CHECKING:
+    from signing_keys_local.edge import LocalEdge
+
 DEFAULT_TEMPLATE = Path("template.yaml")
+# The bucket name the template sees when the runner plays the edge with a local directory as its origin.
+LOCAL_MEDIA_BUCKET = "local-media"
 DEV_WORKSPACE = "dev"
 
 
@@ -171,6 +177,25 @@ Python SDKs:
     )
 
 
+@contextlib.contextmanager
+def _edge(template: Template, media_dir: Path, containers: ContainerHost, dynamodb_url: str) -> Iterator[LocalEdge]:
+    from signing_keys_local.edge import LocalEdge
+
+    if not media_dir.is_dir():
+        raise RunnerError(f"--media-dir {media_dir} is not a directory")
+    edge = LocalEdge(template, media_dir, containers, dynamodb_url)
+    edge.point_functions_here()
+    try:
+        edge.start()
+    except (InvocationFailed, EdgeHostError) as error:
+        edge.close()
+        raise RunnerError(f"the local edge could not start: {error}") from None
+    try:
+        yield edge
+    finally:
+        edge.close()
+
+
 def _warm_up(containers: ContainerHost) -> None:
     try:
         containers.warm_up()
@@ -189,7 +214,10 @@ def start_api(args: argparse.Namespace) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
     # Requests go to containers (worker processes); the handlers are imported here too, for the OpenAPI document.
-    template, in_process = _load(args.template, args.parameter_overrides)
+    overrides = list(args.parameter_overrides)
+    if args.media_dir is not None and not any("EdgeMediaBucketName" in value for value in overrides):
+        overrides.append(f"EdgeMediaBucketName={LOCAL_MEDIA_BUCKET}")  # the edge, with DIR as its origin
+    template, in_process = _load(args.template, overrides)
     try:
         containers = ContainerHost(template, max_containers=args.max_containers)
         gateway = Gateway(template, containers, throttling=not args.no_throttle)
@@ -206,8 +234,10 @@ def start_api(args: argparse.Namespace) -> int:
         raise RunnerError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with local_dynamodb(template, args.dynamodb_endpoint) as dynamodb_url:
+        with local_dynamodb(template, args.dynamodb_endpoint) as dynamodb_url, contextlib.ExitStack() as stack:
             print(f"DynamoDB: {dynamodb_url}", file=sys.stderr, flush=True)
+            if args.media_dir is not None:
+                server.edge = stack.enter_context(_edge(template, args.media_dir, containers, dynamodb_url))
             credentials = list(args.credential)
             generated = not credentials
             if generated:
@@ -356,6 +386,13 @@ def _parser() -> argparse.ArgumentParser:
         help="seed a known credential (repeatable); without one a development credential is generated",
     )
     api.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    api.add_argument(
+        "--media-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve the edge on this port: /m/... checked by the CloudFront Function, DIR/<workspace>/<media>/... "
+        "as its origin (sets EdgeMediaBucketName)",
+    )
     api.add_argument(
         "--max-containers",
         type=_positive,

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from signing_keys_local.edge import EDGE_PREFIX, LocalEdge, redacted
 from signing_keys_local.gateway import MAX_PAYLOAD_BYTES, Gateway, GatewayResult, problem
 
 # Python's default backlog of 5 reset 15-26 of 50 simultaneous clients (issue 12); API Gateway resets none.
@@ -52,6 +53,8 @@ class LocalApiServer(ThreadingHTTPServer):
         self.gateway = gateway
         self.quiet = quiet
         self.documents = documents or {}
+        # CloudFront in front of the media (`--media-dir`): `/m/...` goes there instead of to the API.
+        self.edge: LocalEdge | None = None
         super().__init__(address, _RequestHandler)
 
     @property
@@ -195,6 +198,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in self.headers.items():
             headers.setdefault(name, []).append(value)
         query = parse_qs(url.query, keep_blank_values=True)
+        edge = self.server.edge
+        if edge is not None and url.path.startswith(EDGE_PREFIX):
+            return edge.serve(self.command, url.path, url.query, list(self.headers.items()))
         if self.command == "GET" and url.path in self.server.documents:
             # The runner's own pages (not part of the API): the OpenAPI document and a browsable view of it.
             content_type, document = self.server.documents[url.path]
@@ -215,8 +221,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(result.body)
         if not self.server.quiet:
             elapsed = (time.monotonic() - self._started) * 1000
-            # Never the query (it may carry a playback token); nothing that could drive the terminal.
-            method, path = printable(self.command or "-"), printable(urlsplit(self.path).path or "-")
+            # Never the query (it may carry a playback token) nor an edge token; nothing that could drive the terminal.
+            method, path = printable(self.command or "-"), printable(redacted(urlsplit(self.path).path) or "-")
             # One write per line: the containers share this stream, and print() writes the newline separately.
             sys.stderr.write(f"{method} {path} {result.status} {elapsed:.1f}ms\n")
             sys.stderr.flush()

@@ -19,6 +19,9 @@ LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_STACK = "signing-keys-local"
 LOCAL_API_ID = "localapi"
+# The local KeyValueStore's ARN (signing_keys_local.kvs). Its "account" is `127.0.0`: the service's endpoint rules
+# put the account before the endpoint's host, and "127.0.0" + "." + "1" is the loopback address.
+LOCAL_KVS_ARN = "arn:aws:cloudfront::127.0.0:key-value-store/signing-keys-local"
 # What Lambda and API Gateway assume when the template says nothing.
 DEFAULT_TIMEOUT_SECONDS = 3
 DEFAULT_MEMORY_MB = 128
@@ -222,6 +225,8 @@ class Template:
             return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
         if key == "Fn::GetAtt":
             resource, attribute = arg
+            if (self.resources.get(resource) or {}).get("Type") == "AWS::CloudFront::KeyValueStore":
+                return LOCAL_KVS_ARN
             return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
         condition, when_true, when_false = arg  # Fn::If
         return self.resolve(when_true if self.condition(condition) else when_false)
@@ -399,4 +404,6 @@ class Template:
         }
         if props.get("GlobalSecondaryIndexes"):
             definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         return definition
