@@ -15,16 +15,24 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 OPENAPI_CLIENT_VENV := .venv-openapi-client
 REGION := us-east-1
 ARGS ?=
+# Every DynamoDB request the test tiers' functions make is recorded here (`make pytest`) and evaluated against
+# the function's IAM policy (`make iam`, docs/iam.md) by an IAM evaluator installed from npm into tests/iam.
+IAM_RECORDS := $(CURDIR)/.iam-records
+IAM_EVALUATOR := tests/iam/node_modules/.installed
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate checkov build deploy \
-	bench conformance events openapi clean
+.PHONY: install run test lint pytest iam test-unit test-handler test-api test-integration validate checkov build \
+	deploy smoke bench conformance events openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(IAM_EVALUATOR): tests/iam/package.json tests/iam/package-lock.json
+	cd tests/iam && npm ci --no-audit --no-fund
 	touch $@
 
 $(SAM_VENV)/.installed:
@@ -57,16 +65,22 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/signing-keys-local start-api $(ARGS)
 
-## test: everything CI runs — lint, type check, tests (incl. SDK conformance), checkov, sam validate and sam build
-test: lint pytest conformance checkov validate build
+## test: everything CI runs — lint, type check, tests (incl. SDK conformance), the IAM evaluation of every DynamoDB
+## call they made, checkov, sam validate and sam build
+test: lint pytest iam conformance checkov validate build
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest
+pytest: install $(IAM_EVALUATOR)
+	rm -rf $(IAM_RECORDS)
+	SIGNING_KEYS_DYNAMODB_CALL_LOG=$(IAM_RECORDS) $(BIN)/pytest
+
+## iam: every DynamoDB request `make pytest` recorded, evaluated against its function's policy in template.yaml
+iam: install $(IAM_EVALUATOR)
+	$(BIN)/python -m tests.iam.policy_check $(IAM_RECORDS)
 
 ## test tiers, each runnable alone: pure code · lambda_handler with factory events · the API through the
 ## gateway emulator · the runner over HTTP · the official SDKs (conformance)
@@ -114,4 +128,5 @@ openapi: install
 	$(BIN)/signing-keys-local openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \
+		$(IAM_RECORDS) tests/iam/node_modules

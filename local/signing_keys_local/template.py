@@ -207,6 +207,9 @@ class Template:
                 return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
             if key == "Fn::GetAtt":
                 resource, attribute = arg
+                if attribute == "Arn" and self.resources.get(resource, {}).get("Type") == "AWS::DynamoDB::Table":
+                    # The table's real ARN, which IAM policies name (tests/iam evaluates them).
+                    return f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{self._ref(resource)}"
                 return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
         return {key: self.resolve(item) for key, item in value.items()}
 
