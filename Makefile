@@ -118,6 +118,11 @@ deploy: build
 		$(SAM) deploy --guided $(ARGS); \
 	fi
 
+## smoke: the release gate after `make deploy`: every function once, over HTTP, leaving nothing behind
+## (ARGS="--stack NAME --region R --workspace WS --token-id ID", the secret in $$SIGNING_KEYS_SMOKE_SECRET; or --url)
+smoke: install
+	$(BIN)/python -m signing_keys_tools.smoke $(ARGS)
+
 bench: install build
 	$(BIN)/python -m bench
 
