@@ -18,16 +18,24 @@ ARGS ?=
 # hls.js for the runner's /demo page and playwright-core for the browser tests, pinned by package-lock.json.
 PLAYER_DIR := local/signing_keys_local/player
 NPM := $(shell command -v npm 2>/dev/null)
+# Every DynamoDB request the test tiers' functions make is recorded here (`make pytest`) and evaluated against
+# the function's IAM policy (`make iam`, docs/iam.md) by an IAM evaluator installed from npm into tests/iam.
+IAM_RECORDS := $(CURDIR)/.iam-records
+IAM_EVALUATOR := tests/iam/node_modules/.installed
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest test-unit test-handler test-api test-integration test-edge edge-vectors validate \
-	checkov build deploy bench conformance events openapi clean player player-unavailable
+.PHONY: install run test lint pytest iam test-unit test-handler test-api test-integration test-edge edge-vectors \
+	validate checkov build deploy smoke bench conformance events openapi clean player player-unavailable
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(IAM_EVALUATOR): tests/iam/package.json tests/iam/package-lock.json
+	cd tests/iam && npm ci --no-audit --no-fund
 	touch $@
 
 $(SAM_VENV)/.installed:
@@ -71,17 +79,22 @@ player-unavailable:
 run: install
 	$(BIN)/signing-keys-local start-api $(ARGS)
 
-## test: everything CI runs — lint, type check, tests (incl. SDK conformance and the edge Function's), checkov,
-## sam validate and sam build
-test: lint pytest test-edge conformance checkov validate build
+## test: everything CI runs — lint, type check, tests (incl. SDK conformance and the edge Function's), the IAM
+## evaluation of every DynamoDB call they made, checkov, sam validate and sam build
+test: lint pytest iam test-edge conformance checkov validate build
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest
+pytest: install $(IAM_EVALUATOR)
+	rm -rf $(IAM_RECORDS)
+	SIGNING_KEYS_DYNAMODB_CALL_LOG=$(IAM_RECORDS) $(BIN)/pytest
+
+## iam: every DynamoDB request `make pytest` recorded, evaluated against its function's policy in template.yaml
+iam: install $(IAM_EVALUATOR)
+	$(BIN)/python -m tests.iam.policy_check $(IAM_RECORDS)
 
 ## test tiers, each runnable alone: pure code · lambda_handler with factory events · the API through the
 ## gateway emulator · the runner over HTTP · the official SDKs (conformance)
@@ -132,6 +145,11 @@ deploy: build
 		$(SAM) deploy --guided $(ARGS); \
 	fi
 
+## smoke: the release gate after `make deploy`: every function once, over HTTP, leaving nothing behind
+## (ARGS="--stack NAME --region R --workspace WS --token-id ID", the secret in $$SIGNING_KEYS_SMOKE_SECRET; or --url)
+smoke: install
+	$(BIN)/python -m signing_keys_tools.smoke $(ARGS)
+
 bench: install build
 	$(BIN)/python -m bench
 
@@ -143,4 +161,4 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \
-		$(PLAYER_DIR)/node_modules
+		$(PLAYER_DIR)/node_modules $(IAM_RECORDS) tests/iam/node_modules

@@ -27,8 +27,10 @@ import uuid
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
+from pathlib import Path
 from typing import Any
 
+from signing_keys_local import dynamodb_calls
 from signing_keys_local.functions import (
     LOCAL_ENVIRONMENT,
     CallerGaveUp,
@@ -64,13 +66,14 @@ def _encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode("utf-8")
 
 
-def _serve(function: Function, environment: dict[str, str], connection: Connection) -> None:
+def _serve(function: Function, template: Path, environment: dict[str, str], connection: Connection) -> None:
     """A container's life: set the environment, import the handler, then one invocation at a time."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runner, which stops its containers
     for stream in (sys.stdout, sys.stderr):  # one write per line: other containers share the streams
         stream.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
     os.environ.clear()
     os.environ.update(environment)
+    dynamodb_calls.record_process_as(function.logical_id, template)
     try:
         _, handler = load_handler(function)
     except Exception as error:
@@ -180,6 +183,7 @@ class ContainerHost:
         if max_containers < 1:
             raise ValueError("max_containers must be at least 1")
         self.functions = template.functions()
+        self._template_path = template.path
         self._context = _context()
         self._pools = {logical_id: _Pool(f, self, max_containers) for logical_id, f in self.functions.items()}
         # A variable the template sets for some function belongs to that function alone.
@@ -205,7 +209,7 @@ class ContainerHost:
         runner_end, container_end = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
-            args=(function, self.environment(function), container_end),
+            args=(function, self._template_path, self.environment(function), container_end),
             name=f"container-{function.logical_id}",
             daemon=True,
         )

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Protocol
 
+from signing_keys_local import dynamodb_calls
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.template import Function, Template
 
@@ -111,6 +112,7 @@ class FunctionHost:
 
     def __init__(self, template: Template) -> None:
         self.functions = template.functions()
+        self._template_path = template.path
         # As in Lambda, the environment exists before any of the functions' code is imported.
         os.environ.update(template.global_environment())
         for name, value in LOCAL_ENVIRONMENT.items():
@@ -129,7 +131,8 @@ class FunctionHost:
                 # Every function shares one process, so the environment is the union of theirs; the template
                 # keeps shared settings in Globals, which makes that union equal to each function's own.
                 os.environ.update(function.environment)
-                self._loaded[logical_id] = load_handler(function)
+                with dynamodb_calls.recorded_clients(logical_id, self._template_path):
+                    self._loaded[logical_id] = load_handler(function)
             return self._loaded[logical_id]
 
     def module(self, logical_id: str) -> ModuleType:
@@ -141,7 +144,7 @@ class FunctionHost:
         loaded = self._load(logical_id)[1]
 
         def serialized(event: dict[str, Any], context: Any) -> Any:
-            with _SHARED_PROCESS_STATE:
+            with _SHARED_PROCESS_STATE, dynamodb_calls.running(logical_id):
                 return loaded(event, context)
 
         return serialized
@@ -153,7 +156,7 @@ class FunctionHost:
     def invoke(self, logical_id: str, event: dict[str, Any], *, patience_seconds: float | None = None) -> Any:
         function = self._function(logical_id)
         handler = self._load(logical_id)[1]
-        with _SHARED_PROCESS_STATE:
+        with _SHARED_PROCESS_STATE, dynamodb_calls.running(logical_id):
             started = time.monotonic()
             try:
                 result = handler(event, context_for(function))

@@ -3,7 +3,7 @@ from the template's `GatewayResponses`, falling back as API Gateway does.
 
 Sources (docs/gateway-responses.md has the table): AWS, "Gateway response types for API Gateway" (types and
 default status codes; an uncustomised type falls back to DEFAULT_4XX/DEFAULT_5XX, and a status code set on
-those applies to every type that does not set its own); AWS Lambda, "Handling Lambda errors with an API
+those changes the status of every other response of its class); AWS Lambda, "Handling Lambda errors with an API
 Gateway API" (a function error or a malformed proxy response is a 502, a rejected invocation a 500, both
 `{"message": "Internal server error"}`); public reports of Lambda authorizers (anything but "Unauthorized",
 an invalid policy or a timeout → 500 `{"message": null}`, `x-amzn-ErrorType: AuthorizerConfigurationException`);
@@ -125,16 +125,28 @@ def _fill(template: str, error: GatewayError) -> str:
     )
 
 
+def _class_default(response_type: str, status: int) -> str:
+    """The fallback a type belongs to: DEFAULT_4XX or DEFAULT_5XX, by the class of its own status."""
+    return "DEFAULT_4XX" if (TYPE_STATUS.get(response_type) or status) < 500 else "DEFAULT_5XX"
+
+
 def render(error: GatewayError, customised: Mapping[str, GatewayResponse]) -> RenderedResponse:
-    """The answer for `error` under the template's `GatewayResponses` (`customised`), as API Gateway builds it."""
+    """The answer for `error` under the template's `GatewayResponses` (`customised`), as API Gateway builds it.
+
+    The body template and headers are the type's own entry, else its class's fallback (DEFAULT_4XX/DEFAULT_5XX),
+    else API Gateway's default. The status is the type's own StatusCode, else the fallback's when it sets one
+    (AWS: changing it "changes the status codes of all other 4XX [5XX] responses"), else the type's default status
+    (a fallback left without a StatusCode takes nobody's status away).
+    """
+    fallback = customised.get(_class_default(error.response_type, error.status))
     own = customised.get(error.response_type)
-    if own is not None:
-        # A customised type without a StatusCode answers with that type's default status.
-        status = own.status or TYPE_STATUS.get(error.response_type) or error.status
-        chosen: GatewayResponse | None = own
-    else:
-        chosen = customised.get("DEFAULT_4XX" if error.status < 500 else "DEFAULT_5XX")
-        status = (chosen.status if chosen is not None else None) or error.status
+    chosen = own if own is not None else fallback
+    status = (
+        (own.status if own is not None else None)
+        or (fallback.status if fallback is not None else None)
+        or TYPE_STATUS.get(error.response_type)
+        or error.status
+    )
     template = chosen.body if chosen is not None and chosen.body is not None else DEFAULT_TEMPLATE
     headers = [("Content-Type", JSON), *(chosen.headers.items() if chosen is not None else ())]
     headers.append(("x-amzn-ErrorType", error.error_type))

@@ -26,6 +26,10 @@ SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     Auth.MANAGEMENT: [{"basicAuth": []}, {"bearerAuth": []}],
     Auth.NONE: [],
 }
+REDIRECT_HEADERS = {
+    "Location": {"description": "where to go: the media's tokenized edge URL", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "no-store: the answer is this viewer's session", "schema": {"type": "string"}},
+}
 VIEWER_TOKEN: list[dict[str, list[str]]] = [{"playbackToken": []}, {"playbackBearer": []}]
 TAGS = [
     {"name": "Signing Keys", "description": "FastPix dialect: /iam/signing-keys, RSA-2048, HTTP Basic"},
@@ -58,17 +62,43 @@ def build(host: FunctionHost) -> dict[str, Any]:
     schema.pop("servers", None)
     schema["tags"] = TAGS
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    _greedy_paths_as_parameters(schema["paths"])
     for route in ROUTES:
-        operation = schema["paths"][route.path][route.method.lower()]
+        operation = schema["paths"][route.document_path][route.method.lower()]
         operation["security"] = VIEWER_TOKEN if route.viewer_token else SECURITY[route.auth]
         _drop_default_validation_error(operation)
         _optional_body_is_absent(operation)
-        if route.success_status == HTTPStatus.NO_CONTENT:
+        success = operation["responses"][str(route.success_status)]
+        if route.success_status == HTTPStatus.NO_CONTENT or 300 <= route.success_status < 400:
             # Powertools fills a response declared without content from the handler's return annotation.
-            operation["responses"][str(route.success_status)].pop("content", None)
+            success.pop("content", None)
+        if 300 <= route.success_status < 400:
+            success["headers"] = REDIRECT_HEADERS
     _add_links(schema["paths"])
     _prune_unreferenced_schemas(schema)
     return schema
+
+
+def _greedy_paths_as_parameters(paths: dict[str, Any]) -> None:
+    """A route with a `{name+}` parameter is registered with Powertools as `.+` (its own parameters never span a
+    slash): document it at its template path, the parameter declared."""
+    for route in ROUTES:
+        name = route.greedy_parameter
+        registered = route.resolver_rule.replace("<", "{").replace(">", "}")
+        if name is None or registered not in paths:
+            continue
+        operations = paths.pop(registered)
+        for operation in operations.values():
+            operation.setdefault("parameters", []).append(
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "one or more path segments within the media, e.g. 720p/index.m3u8",
+                }
+            )
+        paths.setdefault(route.document_path, {}).update(operations)
 
 
 def _drop_default_validation_error(operation: dict[str, Any]) -> None:
@@ -108,7 +138,7 @@ def _created_links(create: Route) -> dict[str, Any]:
 def _add_links(paths: dict[str, Any]) -> None:
     for route in ROUTES:
         if route.method == "POST" and route.dialect in _CREATED_ID and not route.path_parameters:
-            success = paths[route.path]["post"]["responses"][str(route.success_status)]
+            success = paths[route.document_path]["post"]["responses"][str(route.success_status)]
             success["links"] = _created_links(route)
 
 

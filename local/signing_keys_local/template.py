@@ -225,8 +225,12 @@ class Template:
             return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
         if key == "Fn::GetAtt":
             resource, attribute = arg
-            if (self.resources.get(resource) or {}).get("Type") == "AWS::CloudFront::KeyValueStore":
+            kind = (self.resources.get(resource) or {}).get("Type")
+            if kind == "AWS::CloudFront::KeyValueStore":
                 return LOCAL_KVS_ARN
+            if attribute == "Arn" and kind == "AWS::DynamoDB::Table":
+                # The table's real ARN, which IAM policies name (tests/iam evaluates them).
+                return f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{self._ref(resource)}"
             return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
         condition, when_true, when_false = arg  # Fn::If
         return self.resolve(when_true if self.condition(condition) else when_false)

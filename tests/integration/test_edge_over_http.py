@@ -128,7 +128,12 @@ def test_a_missing_file_under_a_valid_session_is_404(edge_runner: Runner) -> Non
     [
         lambda key: ("sample", sign(key["privateKey"], key["id"], "another-media", 600), 403, "wrong_media"),
         lambda key: ("sample", "", 401, "missing_token"),
-        lambda key: ("sample", sign(key["privateKey"], key["id"], "sample", 600, now=time.time() - 7200), 401, "expired"),
+        lambda key: (
+            "sample",
+            sign(key["privateKey"], key["id"], "sample", 600, now=time.time() - 7200),
+            401,
+            "expired",
+        ),
     ],
     ids=["another media", "no token", "expired"],
 )

@@ -93,12 +93,17 @@ def test_an_unknown_operation_id_names_the_table() -> None:
         routes.by_operation_id("noSuchOperation")
 
 
+# The fallbacks set no status (each type keeps its own, docs/gateway-responses.md); their bodies are for what falls
+# back to them here: a request validator's BAD_REQUEST_* (400) and a function error (502).
+FALLBACK_STATUS = {"DEFAULT_4XX": 400, "DEFAULT_5XX": 502}
+
+
 def _declared_gateway_responses() -> dict[str, tuple[int, str, dict[str, str]]]:
     template = Template(TEMPLATE)
     api_resource = next(r for r in template.resources.values() if r["Type"] == "AWS::Serverless::Api")
     parsed = template.gateway_responses()
     return {
-        kind: (parsed[kind].status, parsed[kind].body, parsed[kind].headers)
+        kind: (parsed[kind].status or FALLBACK_STATUS[kind], parsed[kind].body, parsed[kind].headers)
         for kind in api_resource["Properties"]["GatewayResponses"]
     }
 

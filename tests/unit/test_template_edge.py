@@ -115,17 +115,3 @@ def test_web_acl_parameter_accepts_only_regional_web_acls(value: str, accepted: 
     pattern = Template(TEMPLATE).document["Parameters"]["WebAclArn"]["AllowedPattern"]
     # When CloudFormation checks a value against it / Then only empty or a regional web ACL passes
     assert (re.fullmatch(pattern, value) is not None) is accepted
-
-
-@pytest.mark.parametrize("manage", ["true", "false"])
-def test_api_waits_for_the_logging_role_setting_only_when_the_stack_sets_it(manage: str) -> None:
-    # Given a stack that does or does not set API Gateway's account-wide logging role
-    template = Template(TEMPLATE, {"CreateApiGatewayAccountRole": manage})
-    # When CloudFormation orders the API after its dependency handle
-    assert template.resources["SigningKeysApi"]["DependsOn"] == "ApiGatewayAccountReady"
-    handle = template.resources["ApiGatewayAccountReady"]
-    waited_for = effective_value(template, handle["Metadata"]["AccountSetting"])
-    # Then the handle refers to the account setting exactly when the stack creates it
-    creates = condition_holds(template, template.resources["ApiGatewayAccount"]["Condition"])
-    assert creates is (manage == "true")
-    assert waited_for == ("ApiGatewayAccount" if creates else "")

@@ -34,7 +34,8 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
         | grants(["PutItem"], TABLE, "AUDIT#")
     ),
     "PlaybackAuthorizerFunction": (
-        grants(["GetItem", "BatchGetItem"], TABLE, "KEY#", "WS#", "REV#")
+        # One BatchGetItem per cold verification; it never calls GetItem.
+        grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#")
         | grants(["UpdateItem"], TABLE, "KEY#", attributes=["PK", "SK", "lastSeen"], return_values=["NONE"])
         | grants(["PutItem"], TABLE, "USED#")
     ),

@@ -84,6 +84,17 @@ class Route:
         return _PARAMETER.sub(r"<\1>", _GREEDY_PARAMETER.sub(".+", self.path))
 
     @property
+    def greedy_parameter(self) -> str | None:
+        """The name of a `{name+}` parameter (one or more segments), if the path has one."""
+        found = _GREEDY_PARAMETER.search(self.path)
+        return found.group(1) if found else None
+
+    @property
+    def document_path(self) -> str:
+        """The path as OpenAPI spells it: a greedy parameter is a plain `{name}`, described as segments."""
+        return _GREEDY_PARAMETER.sub(r"{\1}", self.path)
+
+    @property
     def policy_resource(self) -> str:
         """The path as an authorizer policy names it: parameters become wildcards, no leading slash."""
         return _PARAMETER.sub("*", _GREEDY_PARAMETER.sub("*", self.path)).lstrip("/")
