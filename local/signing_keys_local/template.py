@@ -207,6 +207,9 @@ class Template:
             if key == "Fn::Join":
                 separator, items = arg
                 return separator.join(str(v) for v in self.resolve(items))
+            if key == "Fn::If":
+                condition, when_true, when_false = arg
+                return self.resolve(when_true if self.condition_holds(condition) else when_false)
             if key == "Fn::Sub":
                 text = arg if isinstance(arg, str) else arg[0]
                 return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1))), text)
@@ -214,6 +217,29 @@ class Template:
                 resource, attribute = arg
                 return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
         return {key: self.resolve(item) for key, item in value.items()}
+
+    def condition_holds(self, name: str) -> bool:
+        """One of the template's Conditions, decided as CloudFormation does for these parameter values."""
+        conditions: dict[str, Any] = self.document.get("Conditions") or {}
+        if name not in conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return self._decide(conditions[name])
+
+    def _decide(self, expression: Any) -> bool:
+        ((function, argument),) = expression.items()
+        if function == "Condition":
+            return self.condition_holds(argument)
+        if function == "Fn::Not":
+            return not self._decide(argument[0])
+        if function == "Fn::And":
+            return all(self._decide(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self._decide(item) for item in argument)
+        if function == "Fn::Equals":
+            # CloudFormation compares the values as strings: Number parameters included.
+            left, right = (str(self.resolve(item)) for item in argument)
+            return left == right
+        raise TemplateError(f"condition function {function} is not supported")
 
     def _sub(self, name: str) -> Any:
         if "." in name:
