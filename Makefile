@@ -26,7 +26,7 @@ IAM_EVALUATOR := tests/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install run test lint pytest iam test-unit test-handler test-api test-integration test-edge edge-vectors \
-	validate checkov build deploy smoke bench conformance events openapi clean player player-unavailable
+	validate checkov build deploy smoke bench conformance events openapi template clean player player-unavailable
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -158,6 +158,10 @@ events: install
 
 openapi: install
 	$(BIN)/signing-keys-local openapi
+
+## template: copy edge/viewer_request.js into template.yaml's CloudFront Function (a test fails while it is stale)
+template: install
+	$(BIN)/signing-keys-local inline-edge-function
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \

@@ -4,6 +4,7 @@ signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [-
                              [--max-containers 4] [--no-throttle]
 signing-keys-local invoke CreateKeyFunction -e events/create_key.json
 signing-keys-local generate-event-files [--out events]
+signing-keys-local inline-edge-function [--root .]
 """
 
 from __future__ import annotations
@@ -350,6 +351,16 @@ def generate_event_files(args: argparse.Namespace) -> int:
     return 0
 
 
+def inline_edge_function(args: argparse.Namespace) -> int:
+    from signing_keys_local.edge_function_code import InlineError, write
+
+    try:
+        print(write(args.root))
+    except InlineError as error:
+        raise RunnerError(str(error)) from error
+    return 0
+
+
 # -- entry point --------------------------------------------------------------------------------------
 def _positive(value: str) -> int:
     number = int(value)
@@ -420,6 +431,11 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("-t", "--template", type=Path, default=DEFAULT_TEMPLATE, help="SAM template path")
     spec.add_argument("--out", type=Path, default=Path("openapi.json"))
     spec.set_defaults(run=write_openapi)
+    edge = commands.add_parser(
+        "inline-edge-function", help="copy edge/viewer_request.js into template.yaml (the CloudFront Function's code)"
+    )
+    edge.add_argument("--root", type=Path, default=Path("."), help="the checkout holding template.yaml and edge/")
+    edge.set_defaults(run=inline_edge_function)
     return parser
 
 

@@ -131,10 +131,15 @@ class Function:
         return f"{LOCAL_STACK}-{self.logical_id}"
 
 
+def load_document(text: str) -> Any:
+    """A template's YAML as CloudFormation reads it: short-form intrinsics become their long form (!Ref → Ref)."""
+    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed(path: Path, modified_ns: int) -> Any:
     """The template's YAML, parsed once per file version: tests build an API from it hundreds of times."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    return load_document(path.read_text(encoding="utf-8"))
 
 
 class Template:
@@ -233,36 +238,35 @@ class Template:
                 return f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{self._ref(resource)}"
             return f"arn:aws:local:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}/{attribute}"
         condition, when_true, when_false = arg  # Fn::If
-        return self.resolve(when_true if self.condition(condition) else when_false)
-
-    def condition(self, name: str) -> bool:
-        """A condition of the template's Conditions section, evaluated on the parameters."""
-        conditions: dict[str, Any] = self.document.get("Conditions") or {}
-        if name not in conditions:
-            raise TemplateError(f"unknown condition {name}")
-        return self._truth(conditions[name])
-
-    def _truth(self, expression: Any) -> bool:
-        if not isinstance(expression, dict) or len(expression) != 1:
-            raise TemplateError(f"a condition must be one Fn::Equals/Not/And/Or or Condition, not {expression!r}")
-        ((key, arg),) = expression.items()
-        if key == "Fn::Equals":
-            left, right = (self.resolve(side) for side in arg)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not self._truth(arg[0])
-        if key == "Fn::And":
-            return all(self._truth(item) for item in arg)
-        if key == "Fn::Or":
-            return any(self._truth(item) for item in arg)
-        if key == "Condition":
-            return self.condition(arg)
-        raise TemplateError(f"the runner does not evaluate {key} in a condition")
+        return self.resolve(when_true if self.condition_holds(condition) else when_false)
 
     def exists(self, resource_id: str) -> bool:
         """Whether a resource is part of the stack with these parameters (its Condition holds, or it has none)."""
         condition = self.resources[resource_id].get("Condition")
-        return condition is None or self.condition(condition)
+        return condition is None or self.condition_holds(condition)
+
+    def condition_holds(self, name: str) -> bool:
+        """One of the template's Conditions, decided as CloudFormation does for these parameter values."""
+        conditions: dict[str, Any] = self.document.get("Conditions") or {}
+        if name not in conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return self._decide(conditions[name])
+
+    def _decide(self, expression: Any) -> bool:
+        ((function, argument),) = expression.items()
+        if function == "Condition":
+            return self.condition_holds(argument)
+        if function == "Fn::Not":
+            return not self._decide(argument[0])
+        if function == "Fn::And":
+            return all(self._decide(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self._decide(item) for item in argument)
+        if function == "Fn::Equals":
+            # CloudFormation compares the values as strings: Number parameters included.
+            left, right = (str(self.resolve(item)) for item in argument)
+            return left == right
+        raise TemplateError(f"condition function {function} is not supported")
 
     def _sub(self, name: str) -> Any:
         if "." in name:
@@ -399,7 +403,9 @@ class Template:
         if len(tables) != 1:
             raise TemplateError("expected exactly one AWS::DynamoDB::Table")
         ((rid, table),) = tables.items()
-        props = self.resolve(table["Properties"])
+        # Only what create_table takes: the rest (the stream, TTL, PITR) may use conditions the runner does not decide.
+        wanted = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
+        props = self.resolve({name: value for name, value in table["Properties"].items() if name in wanted})
         definition: dict[str, Any] = {
             "TableName": f"{LOCAL_STACK}-{rid}",
             "AttributeDefinitions": props["AttributeDefinitions"],

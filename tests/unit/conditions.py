@@ -10,24 +10,7 @@ NO_VALUE = object()  # AWS::NoValue: the property is left out
 
 
 def condition_holds(template: Template, name: str) -> bool:
-    return _evaluate(template, template.document["Conditions"][name])
-
-
-def _evaluate(template: Template, expression: Any) -> bool:
-    ((function, argument),) = expression.items()
-    if function == "Condition":
-        return condition_holds(template, argument)
-    if function == "Fn::Not":
-        return not _evaluate(template, argument[0])
-    if function == "Fn::And":
-        return all(_evaluate(template, item) for item in argument)
-    if function == "Fn::Or":
-        return any(_evaluate(template, item) for item in argument)
-    if function == "Fn::Equals":
-        # CloudFormation compares the values as strings: Number parameters included.
-        left, right = (str(template.resolve(item)) for item in argument)
-        return left == right
-    raise AssertionError(f"condition function {function} is not evaluated here")
+    return template.condition_holds(name)
 
 
 def effective_value(template: Template, value: Any) -> Any:

@@ -1,8 +1,10 @@
-"""Reads the DynamoDB access a function's inline policies grant, as (action, resource, item prefix) grants.
+"""Reads the access a function's inline policies grant: DynamoDB as (action, resource, item prefix) grants, every
+other service as (action, resource) grants.
 
 Strict on purpose: anything it cannot read exactly (SAM policy templates, wildcards, Deny, a condition it does
-not know, a statement not fenced by `dynamodb:LeadingKeys`) is an error, so a test built on it cannot pass by
-misreading a broader policy as a narrower one. How IAM evaluates these conditions: docs/iam.md.
+not know, a DynamoDB statement not fenced by `dynamodb:LeadingKeys`, a statement mixing DynamoDB and other
+services) is an error, so a test built on it cannot pass by misreading a broader policy as a narrower one. How IAM
+evaluates these conditions: docs/iam.md.
 """
 
 from __future__ import annotations
@@ -68,9 +70,6 @@ def _partition_prefixes(patterns: Any) -> list[str]:
 def statement_grants(statement: dict[str, Any]) -> set[Grant]:
     if statement.get("Effect") != "Allow":
         raise UnreadablePolicy(f"only Allow statements are read, got {statement.get('Effect')!r}")
-    named = [str(action) for action in _as_list(statement.get("Action"))]
-    if named and not any(action.startswith("dynamodb:") for action in named):
-        return set()  # another service's grant (e.g. the edge secret's): no DynamoDB access
     actions = []
     for action in _as_list(statement.get("Action")):
         service, _, name = str(action).partition(":")
@@ -111,21 +110,80 @@ def statement_grants(statement: dict[str, Any]) -> set[Grant]:
     return result
 
 
-def function_grants(function: dict[str, Any]) -> set[Grant]:
-    """The DynamoDB access of an AWS::Serverless::Function, from its inline policy documents."""
-    result: set[Grant] = set()
+@dataclass(frozen=True)
+class ServiceGrant:
+    action: str  # with the service prefix: secretsmanager:GetSecretValue, ...
+    resource: str  # the logical id of the template resource it names, or "*"
+    condition: str | None = None  # the template condition the statement exists under (Fn::If), if any
+
+
+# Actions IAM authorizes on no resource at all: "*" is the only resource a statement can give them.
+RESOURCELESS_ACTIONS = {"secretsmanager:GetRandomPassword"}
+
+
+def _statements(function: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:
+    """Every statement of the function's inline policies, with the condition an Fn::If puts it under."""
+    statements: list[tuple[str | None, dict[str, Any]]] = []
     for policy in (function.get("Properties") or {}).get("Policies") or []:
         if not isinstance(policy, dict) or set(policy) - {"Version", "Statement"}:
             raise UnreadablePolicy(f"{policy!r} is not an inline policy document (SAM templates grant whole tables)")
         for statement in _as_list(policy.get("Statement")):
-            for branch in _branches(statement):
-                result |= statement_grants(branch)
+            if set(statement) == {"Fn::If"}:
+                condition, when_true, when_false = statement["Fn::If"]
+                if when_false != {"Ref": "AWS::NoValue"}:
+                    raise UnreadablePolicy(f"an Fn::If statement must fall back to AWS::NoValue: {statement!r}")
+                statements.append((condition, when_true))
+            else:
+                statements.append((None, statement))
+    return statements
+
+
+def _is_dynamodb(statement: dict[str, Any]) -> bool:
+    services = {str(action).partition(":")[0] for action in _as_list(statement.get("Action"))}
+    if len(services) != 1:
+        raise UnreadablePolicy(f"statement {statement.get('Sid')!r} mixes services {sorted(services)}")
+    return services == {"dynamodb"}
+
+
+def function_grants(function: dict[str, Any]) -> set[Grant]:
+    """The DynamoDB access of an AWS::Serverless::Function, from its inline policy documents."""
+    result: set[Grant] = set()
+    for condition, statement in _statements(function):
+        if _is_dynamodb(statement):
+            if condition is not None:
+                raise UnreadablePolicy(f"DynamoDB statement {statement.get('Sid')!r} under a condition is not read")
+            result |= statement_grants(statement)
     return result
 
 
-def _branches(statement: Any) -> list[dict[str, Any]]:
-    """A statement, or both statements a `!If` may pick (a `!Ref AWS::NoValue` branch grants nothing)."""
-    if isinstance(statement, dict) and set(statement) == {"Fn::If"}:
-        _, when_true, when_false = statement["Fn::If"]
-        return [branch for branch in (when_true, when_false) if branch != {"Ref": "AWS::NoValue"}]
-    return [statement]
+def _resource_id(resource: Any, actions: list[str]) -> str:
+    if resource == "*":
+        if set(actions) - RESOURCELESS_ACTIONS:
+            raise UnreadablePolicy(f"{sorted(set(actions) - RESOURCELESS_ACTIONS)} granted on every resource")
+        return "*"
+    if isinstance(resource, dict) and set(resource) == {"Ref"}:
+        return str(resource["Ref"])
+    if isinstance(resource, dict) and set(resource) == {"Fn::GetAtt"} and resource["Fn::GetAtt"][1] == "Arn":
+        return str(resource["Fn::GetAtt"][0])
+    raise UnreadablePolicy(f"resource {resource!r} is neither a resource of the template nor *")
+
+
+def service_statement_grants(statement: dict[str, Any], condition: str | None = None) -> set[ServiceGrant]:
+    if statement.get("Effect") != "Allow":
+        raise UnreadablePolicy(f"only Allow statements are read, got {statement.get('Effect')!r}")
+    if set(statement) - {"Sid", "Effect", "Action", "Resource"}:
+        raise UnreadablePolicy(f"statement {statement.get('Sid')!r} has what this reader does not vouch for")
+    actions = [str(action) for action in _as_list(statement.get("Action"))]
+    if any("*" in action or ":" not in action for action in actions):
+        raise UnreadablePolicy(f"actions {actions!r} are not named actions")
+    resources = [_resource_id(resource, actions) for resource in _as_list(statement.get("Resource"))]
+    return {ServiceGrant(action, resource, condition) for action in actions for resource in resources}
+
+
+def function_service_grants(function: dict[str, Any]) -> set[ServiceGrant]:
+    """The access to every service but DynamoDB of an AWS::Serverless::Function, from its inline policies."""
+    result: set[ServiceGrant] = set()
+    for condition, statement in _statements(function):
+        if not _is_dynamodb(statement):
+            result |= service_statement_grants(statement, condition)
+    return result

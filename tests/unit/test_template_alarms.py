@@ -140,16 +140,36 @@ def test_token_rejection_alarm_reads_the_metric_the_verifier_emits(
     assert query["ReturnData"] is True
 
 
-def test_dashboard_shows_every_alarm_and_every_function(template: Template) -> None:
-    # Given the dashboard body, with CloudFormation's ${...} substitutions left as names
-    body = json.loads(
-        re.sub(r"\$\{([^}]+)\}", r"\1", template.resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
-    )
-    widgets = {widget["properties"]["title"]: widget["properties"] for widget in body["widgets"]}
-    # Then its alarm widget lists every alarm of the stack
-    alarms = {f"{rid}.Arn" for rid in _of_type(template, "AWS::CloudWatch::Alarm")}
-    assert set(widgets["Alarms"]["alarms"]) == alarms
-    # And its Lambda widgets chart every function
-    for title in ("Lambda errors by function (authorizers: rejections included)", "Lambda throttles by function"):
-        charted = {row[-1] for row in widgets[title]["metrics"]}
-        assert charted == _functions(template)
+def _dashboard_widgets(template: Template) -> list[dict[str, Any]]:
+    """Every dashboard's widgets, CloudFormation's ${...} substitutions left as names."""
+    bodies = [
+        d["Properties"]["DashboardBody"]["Fn::Sub"] for d in _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    ]
+    return [
+        widget["properties"]
+        for body in bodies
+        for widget in json.loads(re.sub(r"\$\{([^}]+)\}", r"\1", body))["widgets"]
+    ]
+
+
+def test_dashboards_show_every_alarm_and_every_function(template: Template) -> None:
+    # Given the widgets of every dashboard of the stack
+    widgets = _dashboard_widgets(template)
+    shown_alarms = {alarm for widget in widgets for alarm in widget.get("alarms", [])}
+    charted = {
+        kind: {row[-1] for w in widgets if w["title"].startswith(f"Lambda {kind} by function") for row in w["metrics"]}
+        for kind in ("errors", "throttles")
+    }
+    # Then together they list every alarm of the stack and chart every function's errors and throttles
+    assert shown_alarms == {f"{rid}.Arn" for rid in _of_type(template, "AWS::CloudWatch::Alarm")}
+    assert charted == {"errors": _functions(template), "throttles": _functions(template)}
+
+
+def test_a_dashboard_names_only_resources_that_exist_whenever_it_does(template: Template) -> None:
+    # Given each dashboard's condition and the resources its body names
+    for rid, dashboard in _of_type(template, "AWS::CloudWatch::Dashboard").items():
+        body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        named = {name.split(".")[0] for name in re.findall(r"\$\{([^}]+)\}", body)} & set(template.resources)
+        # Then none of them exists under another condition (a deploy without it would fail on the dashboard)
+        conditions = {name: template.resources[name].get("Condition") for name in named}
+        assert {name: c for name, c in conditions.items() if c not in (None, dashboard.get("Condition"))} == {}, rid

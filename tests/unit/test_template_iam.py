@@ -1,7 +1,8 @@
-"""Least privilege (issue 18, finding 7): each function's DynamoDB access, read from template.yaml.
+"""Least privilege (issue 18, finding 7): each function's DynamoDB access, and its access to every other service,
+read from template.yaml.
 
-The table below is the contract. A new function (revocations, audit, ...) adds its row; a function that needs
-another item kind or action changes its row here and in the template, in the same change.
+The tables below are the contract. A new function (revocations, audit, ...) adds its rows; a function that needs
+another item kind, action or resource changes its row here and in the template, in the same change.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ import pytest
 
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
-from tests.unit.iam_policies import INDEX, TABLE, Grant, UnreadablePolicy, function_grants, grants, statement_grants
+from tests.unit.iam_policies import (
+    INDEX,
+    TABLE,
+    Grant,
+    ServiceGrant,
+    UnreadablePolicy,
+    function_grants,
+    function_service_grants,
+    grants,
+    service_statement_grants,
+    statement_grants,
+)
 
 EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
     "ManagementAuthorizerFunction": grants(["GetItem"], TABLE, "CRED#"),
@@ -71,6 +83,43 @@ EXPECTED_DYNAMODB_ACCESS: dict[str, set[Grant]] = {
     # The token debugger reads what verification reads, and whether a single-use token was spent: no writes.
     "VerifyTokenFunction": grants(["BatchGetItem"], TABLE, "KEY#", "WS#", "REV#") | grants(["GetItem"], TABLE, "USED#"),
     "MethodNotAllowedFunction": set(),
+    # The edge functions never touch the table's items (the sync reads its stream: SAM's managed policy).
+    "EdgeSyncFunction": set(),
+    "EdgeSecretRotationFunction": set(),
+    "EdgeSweepFunction": set(),
+}
+
+
+def _service_grants(actions: list[str], resource: str, condition: str | None = None) -> set[ServiceGrant]:
+    return {ServiceGrant(action, resource, condition) for action in actions}
+
+
+KVS = "cloudfront-keyvaluestore"
+EXPECTED_SERVICE_ACCESS: dict[str, set[ServiceGrant]] = {
+    # Reads the HMAC secret it signs edge tokens with; only when the edge exists.
+    "ExchangeFunction": _service_grants(["secretsmanager:GetSecretValue"], "EdgeSecret", "HasEdge"),
+    # Writes deny entries; reads one to merge into it.
+    "EdgeSyncFunction": _service_grants(
+        [f"{KVS}:DescribeKeyValueStore", f"{KVS}:GetKey", f"{KVS}:UpdateKeys"], "EdgeKeyValueStore"
+    ),
+    # Secrets Manager's rotation steps on the one secret, a random value, and the secret's copy at the edge.
+    "EdgeSecretRotationFunction": (
+        _service_grants(
+            [
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecretVersionStage",
+            ],
+            "EdgeSecret",
+        )
+        | _service_grants(["secretsmanager:GetRandomPassword"], "*")
+        | _service_grants([f"{KVS}:DescribeKeyValueStore", f"{KVS}:GetKey", f"{KVS}:UpdateKeys"], "EdgeKeyValueStore")
+    ),
+    # Lists entries and removes the expired ones.
+    "EdgeSweepFunction": _service_grants(
+        [f"{KVS}:DescribeKeyValueStore", f"{KVS}:ListKeys", f"{KVS}:UpdateKeys"], "EdgeKeyValueStore"
+    ),
 }
 CREDENTIAL_ITEMS = {"CRED#", "CREDS#"}
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
@@ -97,6 +146,36 @@ def test_function_is_granted_exactly_its_dynamodb_access(
     granted = function_grants(functions[function_id])
     # Then they are exactly the function's row: nothing broader, nothing missing
     assert granted == EXPECTED_DYNAMODB_ACCESS[function_id]
+
+
+@pytest.mark.parametrize("function_id", sorted(EXPECTED_DYNAMODB_ACCESS))
+def test_function_is_granted_exactly_its_access_to_other_services(
+    functions: dict[str, dict[str, Any]], function_id: str
+) -> None:
+    # Given the function's inline policies in the template
+    # When their statements on services other than DynamoDB are read as (action, resource, condition) grants
+    granted = function_service_grants(functions[function_id])
+    # Then they are exactly the function's row (none for a function without one)
+    assert granted == EXPECTED_SERVICE_ACCESS.get(function_id, set())
+
+
+def test_only_the_rotation_function_may_change_the_edge_secret(functions: dict[str, dict[str, Any]]) -> None:
+    # Given every function's grants on the edge tokens' HMAC secret
+    writers = {
+        function_id
+        for function_id, function in functions.items()
+        for grant in function_service_grants(function)
+        if grant.resource == "EdgeSecret" and grant.action != "secretsmanager:GetSecretValue"
+    }
+    readers = {
+        function_id
+        for function_id, function in functions.items()
+        for grant in function_service_grants(function)
+        if grant.resource == "EdgeSecret" and grant.action == "secretsmanager:GetSecretValue"
+    }
+    # Then the rotation alone may change it, and only the exchange (which signs with it) and the rotation read it
+    assert writers == {"EdgeSecretRotationFunction"}
+    assert readers == {"ExchangeFunction", "EdgeSecretRotationFunction"}
 
 
 def test_only_the_management_authorizer_reaches_credential_items(functions: dict[str, dict[str, Any]]) -> None:
@@ -193,3 +272,33 @@ def test_reader_refuses_wildcard_actions() -> None:
     # When it is read / Then it is refused
     with pytest.raises(UnreadablePolicy, match="not one named DynamoDB action"):
         statement_grants(statement)
+
+
+def test_reader_refuses_another_service_on_every_resource() -> None:
+    # Given a KeyValueStore write on every resource
+    statement = {"Effect": "Allow", "Action": "cloudfront-keyvaluestore:UpdateKeys", "Resource": "*"}
+    # When it is read / Then it is refused: only actions that act on no resource may name "*"
+    with pytest.raises(UnreadablePolicy, match="on every resource"):
+        service_statement_grants(statement)
+
+
+def test_reader_refuses_a_statement_mixing_dynamodb_and_another_service() -> None:
+    # Given one statement granting a table read and a secret read
+    function = {
+        "Properties": {
+            "Policies": [
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["dynamodb:GetItem", "secretsmanager:GetSecretValue"],
+                            "Resource": {"Ref": "EdgeSecret"},
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+    # When it is read / Then it is refused: neither reader could vouch for the whole statement
+    with pytest.raises(UnreadablePolicy, match="mixes services"):
+        function_service_grants(function)

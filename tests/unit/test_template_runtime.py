@@ -85,6 +85,39 @@ def test_a_throttling_setting_the_runner_cannot_honour_is_refused(tmp_path: Path
         stack(tmp_path, settings).throttle_limits()
 
 
+CONDITIONAL_STACK = """
+Parameters:
+  Bucket: {Type: String, Default: ""}
+Conditions:
+  HasBucket: !Not [!Equals [!Ref Bucket, ""]]
+Resources:
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Condition: HasBucket
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Environment:
+        Variables:
+          SECRET_ARN: !If [HasBucket, !Ref Secret, ""]
+"""
+
+
+@pytest.mark.parametrize(("bucket", "secret"), [("", ""), ("media", "signing-keys-local-Secret")])
+def test_a_functions_environment_takes_the_branch_its_condition_picks(tmp_path: Path, bucket: str, secret: str) -> None:
+    # Given a function whose variable depends on a condition, deployed with or without the parameter behind it
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    (tmp_path / "template.yaml").write_text(CONDITIONAL_STACK)
+    # When the runner reads the function's environment
+    environment = Template(tmp_path / "template.yaml", {"Bucket": bucket}).functions()["Fn"].environment
+    # Then the variable is the branch CloudFormation would take, not the Fn::If itself (a secret's Ref: the name the
+    # runner gives the one it creates)
+    assert environment["SECRET_ARN"] == secret
+
+
 def test_the_templates_create_routes_have_their_own_tighter_limits() -> None:
     limits = Template(TEMPLATE).throttle_limits()
     default = limits[("/*", "*")]
