@@ -14,6 +14,7 @@ Requests are not authenticated (the functions still sign them, as in AWS).
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -207,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class KeyValueStoreServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The Node host reads it for every edge request: a burst of hundreds must queue, not be reset.
+    request_queue_size = max(128, socket.SOMAXCONN)
 
     def __init__(self, store: LocalKeyValueStore, host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store

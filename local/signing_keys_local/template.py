@@ -403,8 +403,8 @@ class Template:
         if len(tables) != 1:
             raise TemplateError("expected exactly one AWS::DynamoDB::Table")
         ((rid, table),) = tables.items()
-        # Only what create_table takes: the rest (the stream, TTL, PITR) may use conditions the runner does not decide.
-        wanted = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
+        # Only what create_table takes (TTL and PITR are settings of their own calls).
+        wanted = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes", "StreamSpecification")
         props = self.resolve({name: value for name, value in table["Properties"].items() if name in wanted})
         definition: dict[str, Any] = {
             "TableName": f"{LOCAL_STACK}-{rid}",
