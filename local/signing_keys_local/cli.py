@@ -321,9 +321,16 @@ def invoke(args: argparse.Namespace) -> int:
     event = _read_event(args.event)
     response_out = sys.stdout
     # As `sam local invoke`: the response alone on stdout, the function's logs on stderr.
-    with contextlib.redirect_stdout(sys.stderr), local_dynamodb(template, args.dynamodb_endpoint):
+    with contextlib.redirect_stdout(sys.stderr), local_dynamodb(template, args.dynamodb_endpoint) as url:
         if args.dynamodb_endpoint is None:
             seed_examples(template)
+        if template.exists("EdgeKeyValueStore"):
+            # The edge functions' KeyValueStore and secret, as start-api makes them (events/ names the secret).
+            from signing_keys_local.edge import LocalEdge
+
+            edge = LocalEdge(template, None, host, url)
+            edge.point_functions_here()
+            edge.create_secret()
         try:
             response = host.invoke(args.function, event)
         except InvocationFailed as failure:

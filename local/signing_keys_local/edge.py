@@ -97,7 +97,7 @@ def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
 @dataclass
 class LocalEdge:
     template: Template
-    media_dir: Path
+    media_dir: Path | None  # the origin's files; None when only the edge functions run (invoke)
     invoker: FunctionInvoker
     dynamodb_url: str
     kvs: LocalKeyValueStore = field(default_factory=lambda: LocalKeyValueStore(LOCAL_KVS_ARN))
@@ -119,6 +119,7 @@ class LocalEdge:
         """The secret (rotated into the KeyValueStore by the template's own rotation function), the stream
         pollers, and the CloudFront Function under Node.js."""
         assert self._server is not None, "point_functions_here() first"
+        self.create_secret()
         self._rotate_secret()
         for source in stream_sources(self.template):
             poller = threading.Thread(
@@ -136,13 +137,20 @@ class LocalEdge:
             self._server.stop()
 
     # -- the secret ----------------------------------------------------------------------------------------------
-    def _rotate_secret(self) -> None:
-        secret_id = str(self.template.resolve({"Ref": "EdgeSecret"}))
+    @property
+    def _secret_id(self) -> str:
+        return str(self.template.resolve({"Ref": "EdgeSecret"}))
+
+    def create_secret(self) -> None:
+        """The edge secret as the deploy creates it (GenerateSecretString: 64 letters and digits), unless it is
+        there; its first version reaches the KeyValueStore only through a rotation, as deployed."""
         client = boto3.client("secretsmanager", endpoint_url=self.dynamodb_url)
         with contextlib.suppress(client.exceptions.ResourceExistsException):
-            # What GenerateSecretString makes at deploy: 64 letters and digits.
             initial = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(64))
-            client.create_secret(Name=secret_id, SecretString=initial)
+            client.create_secret(Name=self._secret_id, SecretString=initial)
+
+    def _rotate_secret(self) -> None:
+        secret_id = self._secret_id
         token = str(uuid.uuid4())
         for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
             event = {"Step": step, "SecretId": secret_id, "ClientRequestToken": token}
@@ -214,6 +222,7 @@ class LocalEdge:
 
     def _origin(self, uri: str, headers: dict[str, str]) -> GatewayResult:
         """The S3 origin's answer for the rewritten URI: the file, a byte range of it, or 404."""
+        assert self.media_dir is not None, "an origin needs its files"
         root = self.media_dir.resolve()
         target = (root / uri.lstrip("/")).resolve()
         if root not in target.parents or not target.is_file():

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.key_ids import key_id_for_pem, revocation_id_for
-from signing_keys.models import Scope
+from signing_keys.models import Algorithm, Scope, SigningKey, from_iso8601
+from signing_keys.store import key_item
 from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
+from signing_keys_local.template import LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STACK
 
 EXAMPLE_WORKSPACE = "ws-example"
 EXAMPLE_TOKEN_ID = "tok-example"  # noqa: S105 - published on purpose
@@ -32,6 +35,8 @@ EXAMPLE_KEY_ID = key_id_for_pem(EXAMPLE_WORKSPACE, EXAMPLE_PUBLIC_KEY_PEM) or ""
 EXAMPLE_REVOKED_JTI = "example-revoked-token"
 EXAMPLE_REVOCATION_ID = revocation_id_for(EXAMPLE_WORKSPACE, "jti", EXAMPLE_REVOKED_JTI) or ""
 EXAMPLE_NEW_JTI = "example-leaked-token"
+# The edge secret as the runner names the one it creates (the rotation event's SecretId).
+EXAMPLE_EDGE_SECRET = f"{LOCAL_STACK}-EdgeSecret"
 
 # Shaped like a real token for the example key, but expired and unsigned: the playback examples show a refusal
 # (401, with its reason) and verify_token.json explains it. Mint a live one: `python -m signing_keys_tools.tokens sign`.
@@ -159,6 +164,32 @@ def example_events() -> dict[str, dict[str, Any]]:
         ),
         "authorize_playback": authorizer_event(playback),
         "playback": proxy_event(playback),
+        "exchange": proxy_event(
+            request(
+                "GET",
+                f"/workspaces/{EXAMPLE_WORKSPACE}/play/{EXAMPLE_MEDIA_ID}/index.m3u8",
+                "/workspaces/{workspaceId}/play/{mediaId}/{path+}",
+                path_parameters={"workspaceId": EXAMPLE_WORKSPACE, "mediaId": EXAMPLE_MEDIA_ID, "path": "index.m3u8"},
+                query={"token": [EXAMPLE_EXPIRED_TOKEN]},
+            )
+        ),
+        "edge_sync": _example_key_disabled_record(),
+        "rotate_edge_secret": {
+            "Step": "createSecret",
+            "SecretId": EXAMPLE_EDGE_SECRET,
+            "ClientRequestToken": "4c8e2ba2-0b5a-4f5e-9d4e-7a0c2d1e5f60",
+        },
+        "sweep_edge": {
+            "version": "0",
+            "id": "5c3b1a2e-9f1d-4c6b-8a7e-2d4f6b8a0c1e",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": LOCAL_ACCOUNT,
+            "time": "2025-11-25T00:00:00Z",
+            "region": LOCAL_REGION,
+            "resources": [f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT}:rule/{LOCAL_STACK}-EdgeSweep"],
+            "detail": {},
+        },
         "verify_token": authorized(
             request(
                 "POST",
@@ -206,6 +237,37 @@ def example_events() -> dict[str, dict[str, Any]]:
                 authorization=auth,
             )
         ),
+    }
+
+
+def _example_key_disabled_record() -> dict[str, Any]:
+    """The stream record Lambda hands the sync function when the example key is disabled (NEW_AND_OLD_IMAGES)."""
+    key = SigningKey(
+        EXAMPLE_KEY_ID, EXAMPLE_WORKSPACE, Algorithm.ES256, EXAMPLE_PUBLIC_KEY_PEM, from_iso8601("2025-11-25T00:00:00Z")
+    )
+    old, new = key_item(key), key_item(replace(key, disabled=True))
+    return {
+        "Records": [
+            {
+                "eventID": "1",
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": LOCAL_REGION,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": _RECEIVED_AT,
+                    "Keys": {"PK": old["PK"], "SK": old["SK"]},
+                    "OldImage": old,
+                    "NewImage": new,
+                    "SequenceNumber": "100000000000000000001",
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": (
+                    f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{LOCAL_STACK}-KeysTable/stream/2025-11-25"
+                ),
+            }
+        ]
     }
 
 

@@ -200,7 +200,7 @@ def _policy_values(policy: KeyPolicy) -> dict[str, Item | None]:
     }
 
 
-def _key_item(key: SigningKey) -> Item:
+def key_item(key: SigningKey) -> Item:
     created = iso8601(key.created_at)
     item: Item = {
         **_key_pk(key.key_id),
@@ -427,7 +427,7 @@ def _count_one_more(table: str, workspace_id: str, key_limit: int) -> Item:
 
 def _put_new_key(table: str, key: SigningKey) -> Item:
     """A transaction's Put of a key that fails if the id is taken (the same public key in this workspace)."""
-    return {"Put": {"TableName": table, "Item": _key_item(key), "ConditionExpression": "attribute_not_exists(PK)"}}
+    return {"Put": {"TableName": table, "Item": key_item(key), "ConditionExpression": "attribute_not_exists(PK)"}}
 
 
 def _already_registered() -> InvalidInput:
