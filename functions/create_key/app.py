@@ -13,7 +13,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "create_signing_key", response=fastpix.FastPixCreateKeyResponse)
@@ -40,4 +40,4 @@ def create_livepeer_key(body: Annotated[livepeer.LivepeerCreateKeyRequest | None
     return livepeer.created(created)
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -12,7 +12,7 @@ from signing_keys.revocations import RevocationService
 
 settings = Settings.from_env()
 service = RevocationService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "createRevocation", response=neutral.RevocationEntry)
@@ -22,4 +22,4 @@ def create_revocation(body: Annotated[neutral.RevocationRequest, Body()]) -> Res
     return neutral.revocation(revoked.revocation, created=revoked.created)
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -11,7 +11,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "delete_signing_key", response=fastpix.FastPixDeleteKeyResponse)
@@ -26,4 +26,4 @@ def delete_livepeer_key(keyId: str) -> Response[Any]:  # noqa: N803
     return no_content()
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

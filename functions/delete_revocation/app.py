@@ -14,7 +14,7 @@ from signing_keys.revocations import RevocationService
 
 settings = Settings.from_env()
 service = RevocationService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "deleteRevocation")
@@ -23,4 +23,4 @@ def delete_revocation(revocationId: str) -> Response[Any]:  # noqa: N803
     return no_content()
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

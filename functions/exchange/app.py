@@ -31,7 +31,7 @@ cors = CORSConfig(
     expose_headers=[TokenRefused.REASON_HEADER],
     max_age=600,
 )
-app = rest_resolver(cors)
+app = rest_resolver(settings, cors)
 
 
 @operation(app, "playMedia")
@@ -56,4 +56,4 @@ def preflight(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
     return Response(status_code=204, headers=headers)
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -14,7 +14,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "get-signing_key_by_id", response=fastpix.FastPixGetKeyResponse)
@@ -27,4 +27,4 @@ def get_livepeer_key(keyId: str) -> Response[Any]:  # noqa: N803
     return livepeer.key_detail(service.get_key(caller(app).workspace_id, keyId))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -18,7 +18,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "getWorkspaceJwks", response=neutral.JwkSet)
@@ -27,4 +27,4 @@ def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
     return neutral.jwk_set(jwk_set(keys, time.time()), settings.jwks_max_age_seconds)
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

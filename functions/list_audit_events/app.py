@@ -17,7 +17,7 @@ from signing_keys.limits import DEFAULT_PAGE_SIZE, MAX_CURSOR_CHARS, MAX_PAGE_SI
 
 settings = Settings.from_env()
 audit_log = AuditLog.connect(settings.table_name)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "listAuditEvents", response=neutral.AuditEventPage)
@@ -28,4 +28,4 @@ def list_audit_events(
     return neutral.audit_page(audit_log.page(caller(app).workspace_id, limit=limit, cursor=cursor))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -12,7 +12,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "list_signing_keys", response=fastpix.FastPixListKeysResponse)
@@ -30,4 +30,4 @@ def list_livepeer_keys() -> Response[Any]:
     return livepeer.key_list(service.list_keys(caller(app).workspace_id))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

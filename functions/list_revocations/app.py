@@ -13,7 +13,7 @@ from signing_keys.revocations import RevocationService
 
 settings = Settings.from_env()
 service = RevocationService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "listRevocations", response=neutral.RevocationList)
@@ -24,4 +24,4 @@ def list_revocations(
     return neutral.revocation_list(service.page(caller(app).workspace_id, limit=limit, cursor=cursor))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -7,8 +7,8 @@ The methods each resource serves come from the route table (signing_keys.routes)
 from typing import Any
 
 from signing_keys import routes
-from signing_keys.api import proxy_error
 from signing_keys.errors import MethodNotAllowed
+from signing_keys.http_errors import proxy_error
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from signing_keys.verification import TokenVerifier
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "verifyPlayback", response=neutral.PlaybackGrant)
@@ -29,4 +29,4 @@ def play(
     return neutral.playback_grant(viewer.workspace_id, key.key_id, viewer.media_id, viewer.verified.claims)
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

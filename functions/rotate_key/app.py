@@ -18,7 +18,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 def _rotate(key_id: str, body: RotateKeyRequest | None) -> CreatedKey:
@@ -42,4 +42,4 @@ def rotate_livepeer_key(
     return livepeer.created(_rotate(keyId, body))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -16,7 +16,7 @@ from signing_keys.service import KeyService
 
 settings = Settings.from_env()
 service = KeyService.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 def _require_a_field(body: BaseModel) -> None:
@@ -46,4 +46,4 @@ def update_fastpix_key(
     return fastpix.key_detail(service.get_key(actor.workspace_id, signingKeyId))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -14,7 +14,7 @@ from signing_keys.verification import TokenVerifier
 
 settings = Settings.from_env()
 verifier = TokenVerifier.from_settings(settings)
-app = rest_resolver()
+app = rest_resolver(settings)
 
 
 @operation(app, "verifyToken", response=neutral.TokenVerdict)
@@ -23,4 +23,4 @@ def verify_token(body: Annotated[neutral.VerifyTokenRequest, Body()]) -> Respons
     return neutral.token_verdict(verifier.explain(body.token, workspace_id, body.mediaId))
 
 
-lambda_handler = entrypoint(app, settings)
+lambda_handler = entrypoint(app)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from signing_keys import api
+from signing_keys import http_errors
 from signing_keys.errors import (
     FieldError,
     InvalidInput,
@@ -24,18 +24,18 @@ JWKS = "/workspaces/{workspaceId}/jwks.json"
 
 
 def test_fastpix_errors_carry_success_false_and_the_status() -> None:
-    assert api.error_body(FASTPIX_KEY, 404, "signing key not found") == {
+    assert http_errors.error_body(FASTPIX_KEY, 404, "signing key not found") == {
         "success": False,
         "error": {"code": 404, "message": "signing key not found"},
     }
 
 
 def test_livepeer_errors_are_a_list_of_messages() -> None:
-    assert api.error_body(LIVEPEER_KEY, 404, "signing key not found") == {"errors": ["signing key not found"]}
+    assert http_errors.error_body(LIVEPEER_KEY, 404, "signing key not found") == {"errors": ["signing key not found"]}
 
 
 def test_neutral_routes_answer_both_shapes_at_once() -> None:
-    assert api.error_body(JWKS, 503, "retry later") == {
+    assert http_errors.error_body(JWKS, 503, "retry later") == {
         "success": False,
         "error": {"code": 503, "message": "retry later"},
         "errors": ["retry later"],
@@ -44,8 +44,8 @@ def test_neutral_routes_answer_both_shapes_at_once() -> None:
 
 def test_invalid_input_names_each_field_in_both_dialects() -> None:
     fields = [FieldError("name", "too long"), FieldError("disabled", "must be a boolean")]
-    fastpix = api.error_body(FASTPIX_KEY, 422, "invalid", fields)
-    livepeer = api.error_body(LIVEPEER_KEY, 422, "invalid", fields)
+    fastpix = http_errors.error_body(FASTPIX_KEY, 422, "invalid", fields)
+    livepeer = http_errors.error_body(LIVEPEER_KEY, 422, "invalid", fields)
     assert fastpix["error"]["fields"] == [
         {"field": "name", "message": "too long"},
         {"field": "disabled", "message": "must be a boolean"},
@@ -68,7 +68,7 @@ def test_invalid_input_names_each_field_in_both_dialects() -> None:
 def test_each_error_has_its_status_and_headers(error: SigningKeyError, status: int, headers: dict[str, str]) -> None:
     # Given a domain error raised on a Livepeer route
     # When it is answered outside the resolver (the proxy response format)
-    response = api.proxy_error({"resource": LIVEPEER_KEY}, error)
+    response = http_errors.proxy_error({"resource": LIVEPEER_KEY}, error)
     # Then status and headers are the error's, and the body is Livepeer's
     assert response["statusCode"] == status
     assert response["headers"] == {"Content-Type": "application/json", **headers}
@@ -76,7 +76,7 @@ def test_each_error_has_its_status_and_headers(error: SigningKeyError, status: i
 
 
 def test_an_internal_error_says_nothing_of_its_cause() -> None:
-    assert api.error_body(FASTPIX_KEY, 500, SigningKeyError().detail) == {
+    assert http_errors.error_body(FASTPIX_KEY, 500, SigningKeyError().detail) == {
         "success": False,
         "error": {"code": 500, "message": "internal error"},
     }

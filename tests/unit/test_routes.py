@@ -10,7 +10,7 @@ from pathlib import Path
 import fastpix_python
 import pytest
 
-from signing_keys import api, routes
+from signing_keys import http_errors, routes
 from signing_keys.errors import Unauthenticated
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
@@ -114,6 +114,6 @@ def test_a_gateway_response_is_what_the_error_mapping_renders(kind: str) -> None
     status, body, headers = _declared_gateway_responses()[kind]
     message = json.loads(body)["error"]["message"]
     # Then it is the body the error mapping renders for that status and message in both dialects at once
-    assert json.loads(body) == api.error_body("", status, message)
+    assert json.loads(body) == http_errors.error_body("", status, message)
     # And a challenge, where it names one, is the handlers' own
     assert headers.get("WWW-Authenticate", Unauthenticated.challenge) == Unauthenticated.challenge
