@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-from signing_keys.routes import ROUTES, Auth, Dialect, Route
+from signing_keys.routes import ROUTES, TAG_DESCRIPTIONS, Auth, Dialect, Route
 from signing_keys_local.functions import FunctionHost
 
 SECURITY_SCHEMES = {
@@ -31,13 +31,6 @@ REDIRECT_HEADERS = {
     "Cache-Control": {"description": "no-store: the answer is this viewer's session", "schema": {"type": "string"}},
 }
 VIEWER_TOKEN: list[dict[str, list[str]]] = [{"playbackToken": []}, {"playbackBearer": []}]
-TAGS = [
-    {"name": "Signing Keys", "description": "FastPix dialect: /iam/signing-keys, RSA-2048, HTTP Basic"},
-    {"name": "accessControl", "description": "Livepeer dialect: /access-control/signing-key, P-256, Bearer"},
-    {"name": "verification", "description": "Playback token verification and the public JWK Set"},
-    {"name": "audit", "description": "Who changed what in the workspace, and from where"},
-    {"name": "revocations", "description": "Revoke one token (jti), one viewer, or every token issued before a moment"},
-]
 # Where a created thing's id is in each dialect's create response (a key; in the neutral dialect, a revocation).
 _CREATED_ID = {
     Dialect.FASTPIX: "$response.body#/data/id",
@@ -60,7 +53,7 @@ def build(host: FunctionHost) -> dict[str, Any]:
             merge.add_schema(json.loads(resolver.get_openapi_json_schema()))
     schema = merge.get_openapi_schema()
     schema.pop("servers", None)
-    schema["tags"] = TAGS
+    schema["tags"] = [{"name": name, "description": text} for name, text in TAG_DESCRIPTIONS.items()]
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     _greedy_paths_as_parameters(schema["paths"])
     for route in ROUTES:

@@ -67,7 +67,18 @@ def test_fastpix_operation_ids_are_the_sdks() -> None:
 def test_a_path_in_template_syntax_becomes_the_resolver_rule_and_the_policy_resource(
     path: str, rule: str, policy: str
 ) -> None:
-    route = routes.Route("GET", path, "F", routes.Dialect.NEUTRAL, routes.Auth.NONE, "op", (), "", writes=False)
+    route = routes.Route(
+        method="GET",
+        path=path,
+        function="F",
+        dialect=routes.Dialect.NEUTRAL,
+        auth=routes.Auth.NONE,
+        operation_id="op",
+        tags=(),
+        summary="",
+        description="",
+        writes=False,
+    )
     assert (route.resolver_rule, route.policy_resource) == (rule, policy)
 
 

@@ -98,7 +98,7 @@ def operation(
     app: APIGatewayRestResolver, operation_id: str, *, response: type[BaseModel] | None = None
 ) -> Callable[[HandlerFunction], HandlerFunction]:
     """Register the decorated function as the route `operation_id` names in `signing_keys.routes.ROUTES`:
-    method, path, operation id, tags, summary and documented responses all come from the table."""
+    method, path, operation id, tags, summary, description and documented responses all come from the table."""
     route = routes.by_operation_id(operation_id)
 
     def register(handler: HandlerFunction) -> HandlerFunction:
@@ -108,6 +108,7 @@ def operation(
             operation_id=route.operation_id,
             tags=list(route.tags),
             summary=route.summary,
+            description=route.description,
             responses=documented_responses(route, response, _validates_input(handler)),
         )
         return decorate(handler)

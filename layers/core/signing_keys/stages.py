@@ -11,6 +11,10 @@ from signing_keys.rejections import Rejection
 
 
 class Stage(StrEnum):
+    """A stage of the verifier: screen (size, shape, claim types, header; no key needed), key (the key the token
+    names, in the route's workspace), signature, times (exp, nbf, iat, lifetime), media (issuer, media binding),
+    policy (the key's state and allowedMedia), revocations, spend (a single-use token)."""
+
     SCREEN = "screen"  # size, shape, strict JSON, claim types, alg, forbidden headers: no key needed
     KEY = "key"  # the key the token names, in the route's workspace only, safe to verify with
     SIGNATURE = "signature"  # with the stored key's algorithm, never the token's
