@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import no_content
+from signing_keys.parameters import RevocationId
 from signing_keys.revocations import RevocationService
 
 settings = Settings.from_env()
@@ -18,7 +19,7 @@ app = rest_resolver(settings)
 
 
 @operation(app, "deleteRevocation")
-def delete_revocation(revocationId: str) -> Response[Any]:  # noqa: N803
+def delete_revocation(revocationId: RevocationId) -> Response[Any]:  # noqa: N803
     service.delete(caller(app), revocationId)
     return no_content()
 

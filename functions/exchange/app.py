@@ -3,16 +3,16 @@
 The JWT is verified exactly as on the playback route (signing_keys.playback), refusals saying why."""
 
 import time
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from signing_keys.api import entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.edge_secrets import EdgeSecrets
 from signing_keys.errors import TokenRefused
 from signing_keys.exchange import Exchange, checked_media_path
+from signing_keys.parameters import MediaId, PlaybackToken, WorkspaceId
 from signing_keys.playback import verified_viewer
 from signing_keys.verification import TokenVerifier
 
@@ -36,9 +36,9 @@ app = rest_resolver(settings, cors)
 
 @operation(app, "playMedia")
 def play_media(
-    workspaceId: str,  # noqa: N803
-    mediaId: str,  # noqa: N803
-    token: Annotated[str | None, Query(description="the viewer's playback JWT (or send Authorization: Bearer)")] = None,
+    workspaceId: WorkspaceId,  # noqa: N803
+    mediaId: MediaId,  # noqa: N803
+    token: PlaybackToken = None,
 ) -> Response[Any]:
     path = checked_media_path((app.current_event.path_parameters or {}).get("path", ""))
     secret = exchange.signing_secret()
@@ -49,7 +49,7 @@ def play_media(
 
 
 @operation(app, "playMediaPreflight")
-def preflight(workspaceId: str, mediaId: str) -> Response[Any]:  # noqa: N803
+def preflight(workspaceId: WorkspaceId, mediaId: MediaId) -> Response[Any]:  # noqa: N803
     headers = cors.to_dict(app.current_event.headers.get("Origin"))
     if headers:
         headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"

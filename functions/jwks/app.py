@@ -13,6 +13,7 @@ from signing_keys.api import entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import neutral
 from signing_keys.jwks import jwk_set
+from signing_keys.parameters import WorkspaceId
 from signing_keys.patterns import is_workspace_id
 from signing_keys.service import KeyService
 
@@ -22,7 +23,7 @@ app = rest_resolver(settings)
 
 
 @operation(app, "getWorkspaceJwks", response=neutral.JwkSet)
-def workspace_jwks(workspaceId: str) -> Response[Any]:  # noqa: N803
+def workspace_jwks(workspaceId: WorkspaceId) -> Response[Any]:  # noqa: N803
     keys = service.list_keys(workspaceId) if is_workspace_id(workspaceId) else []
     return neutral.jwk_set(jwk_set(keys, time.time()), settings.jwks_max_age_seconds)
 

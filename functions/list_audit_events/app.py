@@ -4,16 +4,16 @@ The cursor carries a position only; the workspace always comes from the credenti
 another workspace's entries.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.audit import AuditLog
 from signing_keys.config import Settings
 from signing_keys.dialects import neutral
-from signing_keys.limits import DEFAULT_PAGE_SIZE, MAX_CURSOR_CHARS, MAX_PAGE_SIZE
+from signing_keys.limits import DEFAULT_PAGE_SIZE
+from signing_keys.parameters import AuditCursor, PageSize
 
 settings = Settings.from_env()
 audit_log = AuditLog.connect(settings.table_name)
@@ -22,8 +22,8 @@ app = rest_resolver(settings)
 
 @operation(app, "listAuditEvents", response=neutral.AuditEventPage)
 def list_audit_events(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_CHARS)] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: AuditCursor = None,
 ) -> Response[Any]:
     return neutral.audit_page(audit_log.page(caller(app).workspace_id, limit=limit, cursor=cursor))
 

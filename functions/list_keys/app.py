@@ -1,13 +1,13 @@
 """ListKeysFunction: GET /iam/signing-keys (paged) and GET /access-control/signing-key (all)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer
+from signing_keys.parameters import FastPixPage, FastPixPageSize
 from signing_keys.service import KeyService
 
 settings = Settings.from_env()
@@ -17,9 +17,8 @@ app = rest_resolver(settings)
 
 @operation(app, "list_signing_keys", response=fastpix.FastPixListKeysResponse)
 def list_fastpix_keys(
-    # The FastPix SDK types both as numbers, so "10" and "10.0" are accepted; "10.5" is not.
-    limit: Annotated[float, Query(ge=1, le=100, multiple_of=1)] = 10,
-    offset: Annotated[float, Query(ge=1, le=1_000_000, multiple_of=1)] = 1,
+    limit: FastPixPageSize = 10,
+    offset: FastPixPage = 1,
 ) -> Response[Any]:
     page = service.page_of_keys(caller(app).workspace_id, page_size=int(limit), page=int(offset))
     return fastpix.key_page(page)

@@ -1,14 +1,14 @@
 """ListRevocationsFunction: GET /revocations?limit=100&cursor=… (newest first, opaque cursor)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import neutral
-from signing_keys.limits import DEFAULT_PAGE_SIZE, MAX_CURSOR_CHARS, MAX_PAGE_SIZE
+from signing_keys.limits import DEFAULT_PAGE_SIZE
+from signing_keys.parameters import PageSize, RevocationCursor
 from signing_keys.revocations import RevocationService
 
 settings = Settings.from_env()
@@ -18,8 +18,8 @@ app = rest_resolver(settings)
 
 @operation(app, "listRevocations", response=neutral.RevocationList)
 def list_revocations(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_CHARS)] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: RevocationCursor = None,
 ) -> Response[Any]:
     return neutral.revocation_list(service.page(caller(app).workspace_id, limit=limit, cursor=cursor))
 

@@ -14,6 +14,7 @@ from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import RotateKeyRequest, fastpix, livepeer
 from signing_keys.models import CreatedKey
+from signing_keys.parameters import KeyId, SigningKeyId
 from signing_keys.service import KeyService
 
 settings = Settings.from_env()
@@ -28,7 +29,7 @@ def _rotate(key_id: str, body: RotateKeyRequest | None) -> CreatedKey:
 
 @operation(app, "rotate_signing_key", response=fastpix.FastPixCreateKeyResponse)
 def rotate_fastpix_key(
-    signingKeyId: str,  # noqa: N803
+    signingKeyId: SigningKeyId,  # noqa: N803
     body: Annotated[RotateKeyRequest | None, Body()] = None,
 ) -> Response[Any]:
     return fastpix.created(_rotate(signingKeyId, body))
@@ -36,7 +37,7 @@ def rotate_fastpix_key(
 
 @operation(app, "rotateSigningKey", response=livepeer.LivepeerCreatedSigningKey)
 def rotate_livepeer_key(
-    keyId: str,  # noqa: N803
+    keyId: KeyId,  # noqa: N803
     body: Annotated[RotateKeyRequest | None, Body()] = None,
 ) -> Response[Any]:
     return livepeer.created(_rotate(keyId, body))

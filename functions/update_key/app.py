@@ -12,6 +12,7 @@ from signing_keys.api import caller, entrypoint, operation, rest_resolver
 from signing_keys.config import Settings
 from signing_keys.dialects import fastpix, livepeer, no_content
 from signing_keys.errors import FieldError, InvalidInput
+from signing_keys.parameters import KeyId, SigningKeyId
 from signing_keys.service import KeyService
 
 settings = Settings.from_env()
@@ -26,7 +27,7 @@ def _require_a_field(body: BaseModel) -> None:
 
 @operation(app, "updateSigningKey")
 def update_livepeer_key(
-    keyId: str,  # noqa: N803
+    keyId: KeyId,  # noqa: N803
     body: Annotated[livepeer.LivepeerUpdateKeyRequest, Body()],
 ) -> Response[Any]:
     _require_a_field(body)
@@ -36,7 +37,7 @@ def update_livepeer_key(
 
 @operation(app, "update_signing_key", response=fastpix.FastPixGetKeyResponse)
 def update_fastpix_key(
-    signingKeyId: str,  # noqa: N803
+    signingKeyId: SigningKeyId,  # noqa: N803
     body: Annotated[fastpix.FastPixUpdateKeyRequest, Body()],
 ) -> Response[Any]:
     _require_a_field(body)

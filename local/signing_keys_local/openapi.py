@@ -1,6 +1,8 @@
 """OpenAPI 3.1 for the whole API: each function's resolver schema (Powertools, with the operation ids, tags,
-summaries and response models the handlers registered from `signing_keys.routes`), merged, then completed
-with what API Gateway adds: the authorizers' security schemes and links from create to get/update/delete."""
+summaries, descriptions and response models the handlers registered from `signing_keys.routes`, and the
+parameters they declare from `signing_keys.parameters`), merged, then completed with what API Gateway adds (the
+authorizers' security schemes, links from create to get/update/delete) and where to call it: the servers, the
+tags' descriptions, the README."""
 
 from __future__ import annotations
 
@@ -12,14 +14,61 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+from signing_keys.dialects import examples
 from signing_keys.routes import ROUTES, TAG_DESCRIPTIONS, Auth, Dialect, Route
 from signing_keys_local.functions import FunctionHost
 
+DESCRIPTION = """Playback signing keys in the FastPix and Livepeer dialects, over one key store: create, list, \
+rotate and delete keys with either platform's SDK, verify the playback tokens they sign, revoke tokens or viewers, \
+and read the audit trail.
+
+Management operations take a workspace's API credential: HTTP Basic with its token id and secret (FastPix style), \
+or `Authorization: Bearer <secret>` (Livepeer style); a read-only credential may list and get, and is refused \
+(403) every change. Playback operations take a viewer's playback token instead. Errors come in the route's \
+dialect: FastPix `{"success": false, "error": {...}}`, Livepeer `{"errors": [...]}`, both at once on routes of \
+neither platform and in API Gateway's own answers."""
+SERVERS = [
+    {"url": "http://127.0.0.1:3000", "description": "The local runner (make run)"},
+    {
+        "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+        "description": "A deployed stack: its ApiUrl output (sam deploy)",
+        "variables": {
+            "apiId": {"default": "abcde12345", "description": "The REST API's id (SigningKeysApi)"},
+            "region": {"default": "us-east-1", "description": "The stack's AWS Region"},
+            "stage": {"default": "v1", "description": "The StageName parameter"},
+        },
+    },
+]
+# Served by the runner beside /docs (`documents`).
+README_PATH = "/docs/README.md"
+_README = Path(__file__).resolve().parents[2] / "README.md"
+EXTERNAL_DOCS = {
+    "description": "README: run it, both SDKs against it, playback tokens, revocations, key policies, deploying",
+    "url": README_PATH,
+}
 SECURITY_SCHEMES = {
-    "basicAuth": {"type": "http", "scheme": "basic", "description": "FastPix style: token id and secret"},
-    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Livepeer style: the secret"},
-    "playbackToken": {"type": "apiKey", "in": "query", "name": "token", "description": "A playback JWT"},
-    "playbackBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    "basicAuth": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "FastPix style: the credential's token id as user name, its secret as password",
+    },
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Livepeer style: `Authorization: Bearer <the credential's secret>`",
+    },
+    "playbackToken": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "A viewer's playback JWT in `?token=`",
+    },
+    "playbackBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A viewer's playback JWT in `Authorization: Bearer <JWT>`",
+    },
 }
 # Either scheme of each authorizer works; an empty list overrides any default (the route is public).
 SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
@@ -27,8 +76,16 @@ SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     Auth.NONE: [],
 }
 REDIRECT_HEADERS = {
-    "Location": {"description": "where to go: the media's tokenized edge URL", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "no-store: the answer is this viewer's session", "schema": {"type": "string"}},
+    "Location": {
+        "description": "Where to go: the file's tokenized edge URL (relative when EdgeBaseUrl is empty)",
+        "schema": {"type": "string"},
+        "example": examples.EDGE_LOCATION,
+    },
+    "Cache-Control": {
+        "description": "The answer is this viewer's session: never cached",
+        "schema": {"type": "string"},
+        "example": "no-store",
+    },
 }
 VIEWER_TOKEN: list[dict[str, list[str]]] = [{"playbackToken": []}, {"playbackBearer": []}]
 # Where a created thing's id is in each dialect's create response (a key; in the neutral dialect, a revocation).
@@ -37,29 +94,24 @@ _CREATED_ID = {
     Dialect.LIVEPEER: "$response.body#/id",
     Dialect.NEUTRAL: "$response.body#/id",
 }
-_VALIDATION_ERROR_REF = "#/components/schemas/HTTPValidationError"
 
 
 def build(host: FunctionHost) -> dict[str, Any]:
-    merge = OpenAPIMerge(
-        title="Signing Keys API",
-        version="1.0.0",
-        description="Playback signing keys in the FastPix and Livepeer dialects, over one key store.",
-        on_conflict="error",
-    )
+    merge = OpenAPIMerge(title="Signing Keys API", version="1.0.0", description=DESCRIPTION, on_conflict="error")
     for logical_id in sorted(host.functions):
         resolver = getattr(host.module(logical_id), "app", None)
         if resolver is not None:
             merge.add_schema(json.loads(resolver.get_openapi_json_schema()))
     schema = merge.get_openapi_schema()
-    schema.pop("servers", None)
+    schema["servers"] = SERVERS
+    schema["externalDocs"] = EXTERNAL_DOCS
     schema["tags"] = [{"name": name, "description": text} for name, text in TAG_DESCRIPTIONS.items()]
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     _greedy_paths_as_parameters(schema["paths"])
     for route in ROUTES:
         operation = schema["paths"][route.document_path][route.method.lower()]
         operation["security"] = VIEWER_TOKEN if route.viewer_token else SECURITY[route.auth]
-        _drop_default_validation_error(operation)
+        _parameter_examples_shown(operation)
         _optional_body_is_absent(operation)
         success = operation["responses"][str(route.success_status)]
         if route.success_status == HTTPStatus.NO_CONTENT or 300 <= route.success_status < 400:
@@ -87,18 +139,23 @@ def _greedy_paths_as_parameters(paths: dict[str, Any]) -> None:
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string"},
-                    "description": "one or more path segments within the media, e.g. 720p/index.m3u8",
+                    "schema": {"type": "string", "examples": [examples.MEDIA_PATH]},
+                    "example": examples.MEDIA_PATH,
+                    "description": (
+                        "The file within the media, one or more path segments (A-Z a-z 0-9 _ . -, not starting "
+                        "with . or -), as the edge serves it."
+                    ),
                 }
             )
         paths.setdefault(route.document_path, {}).update(operations)
 
 
-def _drop_default_validation_error(operation: dict[str, Any]) -> None:
-    """Powertools documents a 422 in its own shape on every operation; ours are declared where they occur."""
-    invalid = operation["responses"].get("422", {})
-    if invalid.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == _VALIDATION_ERROR_REF:
-        del operation["responses"]["422"]
+def _parameter_examples_shown(operation: dict[str, Any]) -> None:
+    """A parameter's example as its own `example` too: Swagger UI shows that one, not its schema's `examples`."""
+    for parameter in operation.get("parameters", []):
+        shown = parameter["schema"].get("examples")
+        if shown:
+            parameter["example"] = shown[0]
 
 
 def _optional_body_is_absent(operation: dict[str, Any]) -> None:
@@ -164,17 +221,26 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def documents(schema: dict[str, Any]) -> dict[str, tuple[str, bytes]]:
-    """/openapi.json and /docs (Swagger UI from the assets Powertools ships, so it works offline)."""
+    """/openapi.json, /docs (Swagger UI from the assets Powertools ships, so it works offline, calling this runner
+    first) and the README the document links to."""
     assets = Path(swagger_ui.__file__).parent
     page = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Signing Keys API</title>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/swagger-ui.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script></body></html>
+<script>
+// The runner serving this page comes first among the servers, whatever its port: "Try it out" calls it, and the
+// document's relative links (the README) resolve to it.
+fetch("/openapi.json").then((answer) => answer.json()).then((spec) => {
+  spec.servers = [{url: window.location.origin, description: "This runner"}, ...spec.servers];
+  SwaggerUIBundle({spec: spec, dom_id: "#ui"});
+});
+</script></body></html>
 """
     return {
         "/openapi.json": ("application/json", render(schema).encode()),
         "/docs": ("text/html; charset=utf-8", page.encode()),
         "/docs/swagger-ui.css": ("text/css", (assets / "swagger-ui.min.css").read_bytes()),
         "/docs/swagger-ui.js": ("application/javascript", (assets / "swagger-ui-bundle.min.js").read_bytes()),
+        README_PATH: ("text/plain; charset=utf-8", _README.read_bytes()),
     }

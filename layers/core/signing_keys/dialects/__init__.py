@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
+from signing_keys.dialects import examples
 from signing_keys.limits import (
     DEFAULT_ROTATION_OVERLAP_SECONDS,
     MAX_ALLOWED_MEDIA,
@@ -93,22 +94,15 @@ WHOLE_NUMBER = BeforeValidator(_whole_number)
 MediaPattern = Annotated[
     StrictStr, AfterValidator(_media_pattern), Field(json_schema_extra={"pattern": f"^(?:{MEDIA_PATTERN.pattern})$"})
 ]
-AllowedMedia = Annotated[
-    list[MediaPattern],
-    Field(
-        min_length=1,
-        max_length=MAX_ALLOWED_MEDIA,
-        description="Media ids and `prefix*` patterns a token signed by the key may open (null: any media)",
-    ),
-]
-TokenLifetime = Annotated[
-    int,
-    Field(
-        ge=MIN_KEY_TOKEN_LIFETIME_SECONDS,
-        description="Longest token lifetime (exp - iat) the key's tokens may have, at most MaxTokenLifetimeSeconds",
-    ),
-    WHOLE_NUMBER,
-]
+AllowedMedia = Annotated[list[MediaPattern], Field(min_length=1, max_length=MAX_ALLOWED_MEDIA)]
+TokenLifetime = Annotated[int, Field(ge=MIN_KEY_TOKEN_LIFETIME_SECONDS), WHOLE_NUMBER]
+
+
+# A public key the caller brings (create, rotate); it is checked, and never echoed in an error.
+UPLOADED_PUBLIC_KEY = (
+    "Your own public key, as a PEM or the PEM's base64: RSA of 2048 to 4096 bits, P-256 or Ed25519. No private key "
+    "then exists on the server, and none is answered"
+)
 
 
 def omitted_or_null(**constraints: Any) -> Any:
@@ -135,8 +129,20 @@ class PolicyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     expiresAt: Any = omitted_or_null()
-    allowedMedia: AllowedMedia | None = omitted_or_null()
-    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null()
+    allowedMedia: AllowedMedia | None = omitted_or_null(
+        description=(
+            f"1 to {MAX_ALLOWED_MEDIA} media ids and `prefix*` patterns the key's tokens may open (`course-42-*` "
+            "admits course-42-ep1, not course-42; a bare `*` is refused); null: any media"
+        ),
+        examples=[examples.ALLOWED_MEDIA],
+    )
+    maxTokenLifetimeSeconds: TokenLifetime | None = omitted_or_null(
+        description=(
+            f"The longest lifetime (`exp` - `iat`) the key's tokens may have, from {MIN_KEY_TOKEN_LIFETIME_SECONDS} "
+            "s to the deployment's MaxTokenLifetimeSeconds; null: the deployment's cap"
+        ),
+        examples=[examples.MAX_TOKEN_LIFETIME_SECONDS],
+    )
 
     @staticmethod
     def expiry_of(sent: Any) -> datetime:
@@ -160,10 +166,17 @@ class PolicyRequest(BaseModel):
 # The policy fields of a key as both dialects show it (each adds `expiresAt` in its own style), left out when unset.
 ShownAllowedMedia = Annotated[
     list[str] | SkipJsonSchema[None],
-    omitted_when_unset(description="the media ids and `prefix*` patterns its tokens may open; absent: any"),
+    omitted_when_unset(
+        description="The media ids and `prefix*` patterns its tokens may open; absent: any media",
+        examples=[examples.ALLOWED_MEDIA],
+    ),
 ]
 ShownTokenLifetime = Annotated[
-    int | SkipJsonSchema[None], omitted_when_unset(description="longest lifetime its tokens may have")
+    int | SkipJsonSchema[None],
+    omitted_when_unset(
+        description="The longest lifetime its tokens may have, in seconds; absent: the deployment's cap",
+        examples=[examples.MAX_TOKEN_LIFETIME_SECONDS],
+    ),
 ]
 
 
@@ -180,9 +193,17 @@ class RotateKeyRequest(BaseModel):
     """Optional body of both dialects' rotate: how long the old key keeps verifying, and the successor's public
     key when you bring your own (else a key pair of the old key's algorithm is generated)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"overlapSeconds": examples.OVERLAP_SECONDS}]}
+    )
     overlapSeconds: Annotated[int, Field(ge=0, le=MAX_ROTATION_OVERLAP_SECONDS), WHOLE_NUMBER] = Field(
         default=DEFAULT_ROTATION_OVERLAP_SECONDS,
         description="Seconds the old key keeps verifying (its expiresAt becomes now + this, unless sooner)",
+        examples=[examples.OVERLAP_SECONDS],
     )
-    publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
+    publicKey: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_PUBLIC_KEY_CHARS,
+        description=UPLOADED_PUBLIC_KEY,
+        examples=[examples.UPLOADED_PUBLIC_KEY],
+    )

@@ -7,13 +7,16 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
+    UPLOADED_PUBLIC_KEY,
     PolicyRequest,
     ShownAllowedMedia,
     ShownTokenLifetime,
     WireModel,
+    examples,
     model_response,
     omitted_or_null,
     omitted_when_unset,
@@ -44,13 +47,22 @@ def _timestamp(value: Any) -> datetime:
     return moment
 
 
-ExpiresAtTimestamp = Annotated[
-    datetime, BeforeValidator(_timestamp), Field(description="ISO-8601 with an offset; must be in the future")
-]
+ExpiresAtTimestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+# No expiresAt: it must lie in the future, and an example that expires would stop working.
+_POLICY_EXAMPLE: JsonDict = {
+    "allowedMedia": examples.ALLOWED_MEDIA,
+    "maxTokenLifetimeSeconds": examples.MAX_TOKEN_LIFETIME_SECONDS,
+}
 
 
 class FastPixPolicyRequest(PolicyRequest):
-    expiresAt: ExpiresAtTimestamp | None = omitted_or_null()
+    expiresAt: ExpiresAtTimestamp | None = omitted_or_null(
+        description=(
+            "When the key stops verifying: an ISO-8601 date and time with an offset (`Z` or `+hh:mm`), in the "
+            "future; null: never"
+        ),
+        examples=[examples.EXPIRES_AT_ISO],
+    )
 
     @staticmethod
     def expiry_of(sent: Any) -> datetime:
@@ -62,98 +74,154 @@ class FastPixCreateKeyRequest(FastPixPolicyRequest):
     """Optional body: FastPix creates without one; `publicKey` registers the caller's own key; the policy fields
     are this API's own."""
 
-    publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
+    model_config = ConfigDict(json_schema_extra={"examples": [_POLICY_EXAMPLE]})
+    publicKey: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_PUBLIC_KEY_CHARS,
+        description=UPLOADED_PUBLIC_KEY,
+        examples=[examples.UPLOADED_PUBLIC_KEY],
+    )
 
 
 class FastPixUpdateKeyRequest(FastPixPolicyRequest):
-    """PATCH body (beyond FastPix): an absent field is left unchanged, null clears it."""
+    """PATCH body (beyond FastPix): an absent field is left unchanged, null clears it; at least one field."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "minProperties": 1,
+            "examples": [{"allowedMedia": examples.ALLOWED_MEDIA, "maxTokenLifetimeSeconds": None}],
+        }
+    )
+
+
+_SUCCESS = "Always true on success"
+_KEY_ID = "The key's id: what a token names in its `kid`"
+_CREATED_AT = "When the key was created: ISO-8601, UTC, to the millisecond"
 
 
 class FastPixKeyPolicy(WireModel):
     """The key's policy fields that are set, on every key FastPix-style bodies show (beyond FastPix)."""
 
     expiresAt: str | SkipJsonSchema[None] = omitted_when_unset(
-        description="ISO-8601, UTC: from then on the key verifies nothing (it still counts toward the limit)"
+        description="ISO-8601, UTC: from then on the key verifies nothing (it still counts toward the limit)",
+        examples=[examples.EXPIRES_AT_ISO],
     )
     allowedMedia: ShownAllowedMedia
     maxTokenLifetimeSeconds: ShownTokenLifetime
 
 
 class FastPixCreatedKey(FastPixKeyPolicy):
-    id: str
-    createdAt: str = Field(description="ISO-8601, UTC")
+    """The key created (or a rotation's successor), with its private key this once."""
+
+    id: str = Field(description=_KEY_ID, examples=[examples.KEY_ID])
+    createdAt: str = Field(description=_CREATED_AT, examples=[examples.CREATED_AT_ISO])
     privateKey: str | SkipJsonSchema[None] = omitted_when_unset(
-        description="base64 of the PKCS#8 PEM; shown this once, absent when you sent your own public key"
+        description=(
+            "Base64 of the PKCS#8 PEM: sign tokens with it. Shown this once and never stored; absent when you sent "
+            "your own public key"
+        ),
+        examples=[examples.PRIVATE_KEY],
     )
 
 
 class FastPixCreateKeyResponse(WireModel):
-    success: Literal[True]
+    """FastPix's envelope around the created key."""
+
+    success: Literal[True] = Field(description=_SUCCESS)
     data: FastPixCreatedKey
 
 
 class FastPixWorkspace(WireModel):
-    id: str
-    name: str
-    workspaceType: str
+    """The workspace a key belongs to, as FastPix lists it."""
+
+    id: str = Field(description="The workspace id", examples=[examples.WORKSPACE_ID])
+    name: str = Field(
+        description="The workspace id again: there is no directory of names", examples=[examples.WORKSPACE_ID]
+    )
+    workspaceType: str = Field(description=f"Always `{WORKSPACE_TYPE}`", examples=[WORKSPACE_TYPE])
 
 
 class FastPixListedKey(FastPixKeyPolicy):
-    id: str
-    createdAt: str
-    workspace: list[FastPixWorkspace]
+    """A key as FastPix lists it: never its private key, and its public key only from get."""
+
+    id: str = Field(description=_KEY_ID, examples=[examples.KEY_ID])
+    createdAt: str = Field(description=_CREATED_AT, examples=[examples.CREATED_AT_ISO])
+    workspace: list[FastPixWorkspace] = Field(description="The key's workspace (one)")
 
 
 class FastPixPagination(WireModel):
-    totalRecords: int
-    currentOffset: int = Field(description="the page number, from 1")
-    offsetCount: int = Field(description="how many pages there are")
+    """Where this page is among all of them."""
+
+    totalRecords: int = Field(description="How many keys the workspace holds", examples=[3])
+    currentOffset: int = Field(description="This page's number, from 1", examples=[1])
+    offsetCount: int = Field(description="How many pages there are", examples=[1])
 
 
 class FastPixListKeysResponse(WireModel):
-    success: Literal[True]
-    data: list[FastPixListedKey]
+    """One page of the workspace's keys, oldest first."""
+
+    success: Literal[True] = Field(description=_SUCCESS)
+    data: list[FastPixListedKey] = Field(description="The page's keys, oldest first")
     pagination: FastPixPagination
 
 
 class FastPixKeyDetail(FastPixKeyPolicy):
-    workspaceId: str
-    signingKeyId: str
-    publicKey: str = Field(description="base64 of the SPKI PEM")
+    """A key's public key, and its policy fields that are set."""
+
+    workspaceId: str = Field(description="The key's workspace", examples=[examples.WORKSPACE_ID])
+    signingKeyId: str = Field(description=_KEY_ID, examples=[examples.KEY_ID])
+    publicKey: str = Field(
+        description="Base64 of the SPKI PEM: what verifies the key's tokens", examples=[examples.PUBLIC_KEY]
+    )
 
 
 class FastPixGetKeyResponse(WireModel):
-    success: Literal[True]
+    """FastPix's envelope around a key."""
+
+    success: Literal[True] = Field(description=_SUCCESS)
     data: FastPixKeyDetail
 
 
 class FastPixMessage(WireModel):
-    message: str
+    """What was done, in words."""
+
+    message: str = Field(description="A confirmation", examples=["Signing key deleted successfully"])
 
 
 class FastPixDeleteKeyResponse(WireModel):
-    success: Literal[True]
+    """FastPix's confirmation of a delete."""
+
+    success: Literal[True] = Field(description=_SUCCESS)
     data: FastPixMessage
 
 
 class FastPixFieldError(WireModel):
-    field: str
-    message: str
+    """One field that is wrong, and why (never its value)."""
+
+    field: str = Field(description="The field, as the body or query names it", examples=["allowedMedia"])
+    message: str = Field(
+        description="What is wrong with it", examples=["List should have at least 1 item after validation, not 0"]
+    )
 
 
 class FastPixErrorDetail(WireModel):
-    code: int = Field(description="the HTTP status")
-    message: str
-    fields: list[FastPixFieldError] | SkipJsonSchema[None] = omitted_when_unset(description="422 only")
+    """The error: its status, what went wrong, and for invalid input the fields."""
+
+    code: int = Field(description="The HTTP status", examples=[404])
+    message: str = Field(
+        description="What went wrong, in words (never echoing a secret)", examples=["signing key not found"]
+    )
+    fields: list[FastPixFieldError] | SkipJsonSchema[None] = omitted_when_unset(
+        description="The fields at fault (422 only)"
+    )
 
 
 class FastPixError(WireModel):
-    """API Gateway's own answers (401, 429, ...) also carry Livepeer's `errors`: extra fields are allowed."""
+    """A FastPix-style error. API Gateway's own answers (401, 429, ...) also carry Livepeer's `errors`: extra
+    fields are allowed."""
 
     model_config = ConfigDict(extra="allow")
-    success: Literal[False]
+    success: Literal[False] = Field(description="Always false on an error")
     error: FastPixErrorDetail
 
 

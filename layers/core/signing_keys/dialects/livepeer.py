@@ -11,11 +11,13 @@ from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
+    UPLOADED_PUBLIC_KEY,
     WHOLE_NUMBER,
     PolicyRequest,
     ShownAllowedMedia,
     ShownTokenLifetime,
     WireModel,
+    examples,
     model_response,
     omitted_or_null,
     omitted_when_unset,
@@ -27,13 +29,16 @@ from signing_keys.limits import LATEST_EPOCH_MILLIS, MAX_NAME_CHARS, MAX_PROJECT
 from signing_keys.models import KEEP, CreatedKey, KeyUpdate, SigningKey, from_millis, to_millis
 
 # Beyond the seed: when the key stops verifying, in epoch milliseconds like createdAt.
-ExpiresAtMillis = Annotated[
-    int, Field(ge=0, le=LATEST_EPOCH_MILLIS, description="epoch milliseconds; must be in the future"), WHOLE_NUMBER
-]
+ExpiresAtMillis = Annotated[int, Field(ge=0, le=LATEST_EPOCH_MILLIS), WHOLE_NUMBER]
+_KEY_NAME = "A label for the key (Livepeer's `name`); empty when none was given"
+_PROJECT_ID = "The Livepeer project the key belongs to, as your client names it"
 
 
 class LivepeerPolicyRequest(PolicyRequest):
-    expiresAt: ExpiresAtMillis | None = omitted_or_null()
+    expiresAt: ExpiresAtMillis | None = omitted_or_null(
+        description="When the key stops verifying, in epoch milliseconds, in the future; null: never",
+        examples=[examples.EXPIRES_AT_MILLIS],
+    )
 
     @staticmethod
     def expiry_of(sent: Any) -> datetime:
@@ -41,52 +46,100 @@ class LivepeerPolicyRequest(PolicyRequest):
 
 
 class LivepeerCreateKeyRequest(LivepeerPolicyRequest):
-    name: StrictStr | None = Field(default=None, max_length=MAX_NAME_CHARS)
-    projectId: StrictStr | None = Field(default=None, max_length=MAX_PROJECT_ID_CHARS)
-    publicKey: StrictStr | None = Field(default=None, max_length=MAX_PUBLIC_KEY_CHARS)
+    """Optional body: a label, a project, your own public key, and the key's policy (this API's own)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": examples.KEY_NAME,
+                    "allowedMedia": examples.ALLOWED_MEDIA,
+                    "maxTokenLifetimeSeconds": examples.MAX_TOKEN_LIFETIME_SECONDS,
+                }
+            ]
+        }
+    )
+    name: StrictStr | None = Field(
+        default=None, max_length=MAX_NAME_CHARS, description="A label for the key", examples=[examples.KEY_NAME]
+    )
+    projectId: StrictStr | None = Field(
+        default=None, max_length=MAX_PROJECT_ID_CHARS, description=_PROJECT_ID, examples=[examples.PROJECT_ID]
+    )
+    publicKey: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_PUBLIC_KEY_CHARS,
+        description=UPLOADED_PUBLIC_KEY,
+        examples=[examples.UPLOADED_PUBLIC_KEY],
+    )
 
 
 class LivepeerUpdateKeyRequest(LivepeerPolicyRequest):
-    """PATCH body; an absent field is left unchanged. name and disabled cannot be null; a policy field sent as
-    null is cleared."""
+    """PATCH body; an absent field is left unchanged, and at least one is sent. name and disabled cannot be null;
+    a policy field sent as null is cleared."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-    name: StrictStr = Field(default=None, max_length=MAX_NAME_CHARS)  # type: ignore[assignment]
-    disabled: StrictBool = Field(default=None)  # type: ignore[assignment]
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "examples": [{"disabled": True}]})
+    name: StrictStr = Field(  # type: ignore[assignment]
+        default=None, max_length=MAX_NAME_CHARS, description="A new label", examples=[examples.KEY_NAME]
+    )
+    disabled: StrictBool = Field(  # type: ignore[assignment]
+        default=None,
+        description="true: the key's tokens are refused (403 disabled_key) until it is false again",
+        examples=[True],
+    )
 
 
 class LivepeerSigningKey(WireModel):
-    id: str
-    name: str
-    createdAt: int = Field(description="epoch milliseconds")
-    lastSeen: int | SkipJsonSchema[None] = omitted_when_unset(
-        description="epoch milliseconds of the latest verification (at most once a minute)"
+    """A key as Livepeer shows it (never its private key), with its policy fields that are set."""
+
+    id: str = Field(description="The key's id: what a token names in its `kid`", examples=[examples.KEY_ID])
+    name: str = Field(description=_KEY_NAME, examples=[examples.KEY_NAME])
+    createdAt: int = Field(
+        description="When the key was created, in epoch milliseconds", examples=[examples.CREATED_AT_MILLIS]
     )
-    publicKey: str = Field(description="base64 of the SPKI PEM")
-    disabled: bool
-    projectId: str | SkipJsonSchema[None] = omitted_when_unset()
+    lastSeen: int | SkipJsonSchema[None] = omitted_when_unset(
+        description="Epoch milliseconds of the latest verification (written at most once a minute); absent: never",
+        examples=[examples.LAST_SEEN_MILLIS],
+    )
+    publicKey: str = Field(
+        description="Base64 of the SPKI PEM: what verifies the key's tokens (a Livepeer token's `pub`)",
+        examples=[examples.PUBLIC_KEY],
+    )
+    disabled: bool = Field(description="Whether its tokens are refused", examples=[False])
+    projectId: str | SkipJsonSchema[None] = omitted_when_unset(description=_PROJECT_ID, examples=[examples.PROJECT_ID])
     expiresAt: int | SkipJsonSchema[None] = omitted_when_unset(
-        description="epoch milliseconds from which the key verifies nothing (it still counts toward the limit)"
+        description="Epoch milliseconds from which the key verifies nothing (it still counts toward the limit)",
+        examples=[examples.EXPIRES_AT_MILLIS],
     )
     allowedMedia: ShownAllowedMedia
     maxTokenLifetimeSeconds: ShownTokenLifetime
 
 
 class LivepeerCreatedSigningKey(LivepeerSigningKey):
+    """The key created (or a rotation's successor), with its private key this once."""
+
     privateKey: str | SkipJsonSchema[None] = omitted_when_unset(
-        description="base64 of the PKCS#8 PEM; shown this once, absent when you sent your own public key"
+        description=(
+            "Base64 of the PKCS#8 PEM: sign tokens with it. Shown this once and never stored; absent when you sent "
+            "your own public key"
+        ),
+        examples=[examples.PRIVATE_KEY],
     )
 
 
 class LivepeerSigningKeyList(RootModel[list[LivepeerSigningKey]]):
-    pass
+    """Every key of the workspace, oldest first."""
 
 
 class LivepeerError(WireModel):
-    """API Gateway's own answers (401, 429, ...) also carry FastPix's fields: extra fields are allowed."""
+    """A Livepeer-style error. API Gateway's own answers (401, 429, ...) also carry FastPix's fields: extra fields
+    are allowed."""
 
     model_config = ConfigDict(extra="allow")
-    errors: list[str] = Field(min_length=1)
+    errors: list[str] = Field(
+        min_length=1,
+        description="What went wrong; for invalid input, `<field>: <problem>` per field (never echoing a value)",
+        examples=[["signing key not found"]],
+    )
 
 
 def key_update(body: LivepeerUpdateKeyRequest) -> KeyUpdate:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StrictInt, StrictStr, model_validator
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
-from signing_keys.dialects import WireModel, body_of, json_response, model_response, omitted_when_unset
+from signing_keys.dialects import WireModel, body_of, examples, json_response, model_response, omitted_when_unset
 from signing_keys.dialects.fastpix import FastPixErrorDetail, error_detail
 from signing_keys.dialects.livepeer import error_messages
 from signing_keys.errors import FieldError
@@ -31,26 +32,38 @@ from signing_keys.patterns import MEDIA_ID
 from signing_keys.rejections import Rejection
 from signing_keys.stages import Explanation, Stage
 
+_SUCCESS = "Always false on an error (FastPix's field)"
+_ERRORS = "The same message, Livepeer's way: `<field>: <problem>` per field for invalid input"
+_NEXT_CURSOR = "Pass it as `cursor` for the next page; null on the last page"
+
 
 class UnionError(WireModel):
-    """FastPix's `success`/`error` and Livepeer's `errors`, together."""
+    """An error of a route neither platform has: FastPix's `success`/`error` and Livepeer's `errors` together, so
+    either SDK reads it."""
 
-    success: Literal[False]
+    success: Literal[False] = Field(description=_SUCCESS)
     error: FastPixErrorDetail
-    errors: list[str] = Field(min_length=1)
+    errors: list[str] = Field(min_length=1, description=_ERRORS, examples=[["revocation not found"]])
 
 
 class RefusalDetail(FastPixErrorDetail):
-    reason: str = Field(description="why the token was refused (the same value as the top-level `reason`)")
+    """The error of a refused token, FastPix's way, with its reason."""
+
+    reason: str = Field(
+        description="Why the token was refused (the same value as the top-level `reason`)",
+        examples=[Rejection.EXPIRED.value],
+    )
 
 
 class TokenRefusal(WireModel):
     """A refused playback token: the union error shape, plus its reason (also in the `X-Refusal-Reason` header)."""
 
-    success: Literal[False]
+    success: Literal[False] = Field(description=_SUCCESS)
     error: RefusalDetail
-    errors: list[str] = Field(min_length=1)
-    reason: Rejection = Field(description="why the token was refused: one of a fixed vocabulary (README, Playback)")
+    errors: list[str] = Field(min_length=1, description=_ERRORS, examples=[["this token's jti is revoked"]])
+    reason: Rejection = Field(
+        description="Why the token was refused: one of a fixed vocabulary (the operation's description lists them)"
+    )
 
 
 def token_refusal(status: int, reason: str, message: str) -> TokenRefusal:
@@ -66,56 +79,115 @@ class PlaybackGrant(WireModel):
     """The verified token's claims that matter to a player."""
 
     omits_none: ClassVar[bool] = False  # sub, aud and groups are sent as the token had them, null included
-    mediaId: str
-    workspaceId: str
-    keyId: str
-    sub: Any
-    aud: Any
-    groups: Any
-    exp: int = Field(description="epoch seconds")
+    mediaId: str = Field(description="The media the token opens", examples=[examples.MEDIA_ID])
+    workspaceId: str = Field(description="The workspace whose key verified it", examples=[examples.WORKSPACE_ID])
+    keyId: str = Field(description="The key that verified it", examples=[examples.KEY_ID])
+    sub: Any = Field(description="The token's `sub`, as it had it (null when absent)", examples=[examples.MEDIA_ID])
+    aud: Any = Field(
+        description="The token's `aud`, as it had it (null when absent)", examples=[f"media:{examples.MEDIA_ID}"]
+    )
+    groups: Any = Field(description="The token's `groups`, as it had it (null when absent)", examples=[["premium"]])
+    exp: int = Field(description="When the token expires, in epoch seconds", examples=[examples.TOKEN_EXPIRES_AT])
 
 
 class Jwk(WireModel):
     """A public JWK (RFC 7517/7518/8037): RSA (n, e), EC P-256 (crv, x, y) or OKP Ed25519 (crv, x)."""
 
-    kty: str
-    kid: str
-    alg: str
-    use: str
-    key_ops: list[str] | SkipJsonSchema[None] = omitted_when_unset()
-    n: str | SkipJsonSchema[None] = omitted_when_unset()
-    e: str | SkipJsonSchema[None] = omitted_when_unset()
-    crv: str | SkipJsonSchema[None] = omitted_when_unset()
-    x: str | SkipJsonSchema[None] = omitted_when_unset()
-    y: str | SkipJsonSchema[None] = omitted_when_unset()
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kty": "EC",
+                    "crv": "P-256",
+                    "x": examples.JWK_X,
+                    "y": examples.JWK_Y,
+                    "kid": examples.KEY_ID,
+                    "alg": "ES256",
+                    "use": "sig",
+                }
+            ]
+        }
+    )
+    kty: str = Field(description="The key type: RSA, EC or OKP", examples=["EC"])
+    kid: str = Field(description="The key's id: a token's `kid`", examples=[examples.KEY_ID])
+    alg: str = Field(description="The algorithm its tokens are signed with: RS256, ES256 or EdDSA", examples=["ES256"])
+    use: str = Field(description="Always `sig`", examples=["sig"])
+    key_ops: list[str] | SkipJsonSchema[None] = omitted_when_unset(
+        description="What the key may do, when stated", examples=[["verify"]]
+    )
+    n: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="RSA modulus, base64url", examples=["0vx7agoebGc..."]
+    )
+    e: str | SkipJsonSchema[None] = omitted_when_unset(description="RSA exponent, base64url", examples=["AQAB"])
+    crv: str | SkipJsonSchema[None] = omitted_when_unset(description="The curve: P-256 or Ed25519", examples=["P-256"])
+    x: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="EC or OKP x coordinate, base64url", examples=[examples.JWK_X]
+    )
+    y: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="EC y coordinate, base64url", examples=[examples.JWK_Y]
+    )
 
 
 class JwkSet(WireModel):
-    keys: list[Jwk]
+    """An RFC 7517 JWK Set: the workspace's keys that verify right now."""
+
+    keys: list[Jwk] = Field(description="Enabled keys not past their expiresAt; none for an unknown workspace")
 
 
 class AuditEvent(WireModel):
     """One change: who (credential token id, source IP, request id), what (action and the id it acted on),
     when. Never key material, secrets or tokens."""
 
-    id: str
-    createdAt: int = Field(description="epoch milliseconds")
-    action: AuditAction
-    workspaceId: str
-    tokenId: str = Field(description="the credential that made the change; `operator` for the admin tooling")
-    keyId: str | SkipJsonSchema[None] = omitted_when_unset()
-    revocationId: str | SkipJsonSchema[None] = omitted_when_unset()
-    credentialTokenId: str | SkipJsonSchema[None] = omitted_when_unset(
-        description="the credential a credential.* action changed"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": examples.AUDIT_EVENT_ID,
+                    "createdAt": examples.CREATED_AT_MILLIS,
+                    "action": AuditAction.KEY_ROTATE.value,
+                    "workspaceId": examples.WORKSPACE_ID,
+                    "tokenId": examples.CREDENTIAL_TOKEN_ID,
+                    "keyId": examples.KEY_ID,
+                    "successorKeyId": examples.SUCCESSOR_KEY_ID,
+                    "sourceIp": examples.SOURCE_IP,
+                    "requestId": examples.REQUEST_ID,
+                }
+            ]
+        }
     )
-    successorKeyId: str | SkipJsonSchema[None] = omitted_when_unset(description="the key a key.rotate action created")
-    sourceIp: str | SkipJsonSchema[None] = omitted_when_unset(description="absent for the admin tooling")
-    requestId: str
+    id: str = Field(description="The entry's id", examples=[examples.AUDIT_EVENT_ID])
+    createdAt: int = Field(
+        description="When the change was made, in epoch milliseconds", examples=[examples.CREATED_AT_MILLIS]
+    )
+    action: AuditAction
+    workspaceId: str = Field(description="The workspace changed", examples=[examples.WORKSPACE_ID])
+    tokenId: str = Field(
+        description="The credential that made the change; `operator` for the admin tooling",
+        examples=[examples.CREDENTIAL_TOKEN_ID],
+    )
+    keyId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="The key a key.* action changed", examples=[examples.KEY_ID]
+    )
+    revocationId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="The revocation a revocation.* action changed (never its value)", examples=[examples.REVOCATION_ID]
+    )
+    credentialTokenId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="The credential a credential.* action changed", examples=["tok-ci"]
+    )
+    successorKeyId: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="The key a key.rotate action created", examples=[examples.SUCCESSOR_KEY_ID]
+    )
+    sourceIp: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="Where the request came from; absent for the admin tooling", examples=[examples.SOURCE_IP]
+    )
+    requestId: str = Field(description="API Gateway's request id", examples=[examples.REQUEST_ID])
 
 
 class AuditEventPage(WireModel):
-    auditEvents: list[AuditEvent] = Field(description="newest first")
-    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    """A page of the audit trail."""
+
+    auditEvents: list[AuditEvent] = Field(description="Newest first")
+    nextCursor: str | None = Field(description=_NEXT_CURSOR, examples=[examples.AUDIT_CURSOR])
 
 
 def error(status: int, message: str, fields: list[FieldError]) -> UnionError:
@@ -185,29 +257,41 @@ class RevocationRequest(BaseModel):
     """Exactly one of jti, viewer and issuedBefore; an explicit null is a type error, not an absent field."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"oneOf": [{"required": [name]} for name in _REVOKED_NAMES]}
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [{"required": [name]} for name in _REVOKED_NAMES],
+            "examples": [{"jti": examples.JTI, "reason": examples.REVOCATION_REASON}],
+        },
     )
     jti: UnicodeText = Field(  # type: ignore[assignment]
         default=None,
         min_length=1,
         max_length=MAX_REVOCATION_VALUE_CHARS,
-        description="refuse the token(s) carrying this jti claim",
+        description="Refuse the token(s) carrying this `jti` claim",
+        examples=[examples.JTI],
     )
     viewer: UnicodeText = Field(  # type: ignore[assignment]
         default=None,
         min_length=1,
         max_length=MAX_REVOCATION_VALUE_CHARS,
-        description="refuse every token carrying this viewer claim",
+        description="Refuse every token carrying this `viewer` claim",
+        examples=[examples.VIEWER],
     )
     issuedBefore: StrictInt = Field(  # type: ignore[assignment]
         default=None,
         ge=0,
         description=(
-            f"epoch seconds, at most {MAX_ISSUED_BEFORE_LEAD_SECONDS} s from now: refuse every token whose iat is "
-            "earlier, and every token without iat"
+            f"Epoch seconds, at most {MAX_ISSUED_BEFORE_LEAD_SECONDS} s from now: refuse every token whose `iat` is "
+            "earlier, and every token without `iat`"
         ),
+        examples=[examples.ISSUED_BEFORE],
     )
-    reason: UnicodeText = Field(default=None, max_length=MAX_REVOCATION_REASON_CHARS)  # type: ignore[assignment]
+    reason: UnicodeText = Field(  # type: ignore[assignment]
+        default=None,
+        max_length=MAX_REVOCATION_REASON_CHARS,
+        description="Why, for the audit and the listing (never shown to viewers)",
+        examples=[examples.REVOCATION_REASON],
+    )
 
     @model_validator(mode="after")
     def _names_exactly_one(self) -> Self:
@@ -223,16 +307,24 @@ class RevocationRequest(BaseModel):
 
 
 class RevocationEntry(WireModel):
-    id: str
-    type: Literal["jti", "viewer", "issuedBefore"]
-    value: str | int = Field(description="the jti or viewer revoked, or issuedBefore's epoch seconds")
-    reason: str | SkipJsonSchema[None] = omitted_when_unset()
-    createdAt: int = Field(description="epoch milliseconds")
+    """A revocation in force."""
+
+    id: str = Field(description="The revocation's id: what delete takes", examples=[examples.REVOCATION_ID])
+    type: Literal["jti", "viewer", "issuedBefore"] = Field(description="What it refuses by")
+    value: str | int = Field(
+        description="The `jti` or `viewer` revoked, or issuedBefore's epoch seconds", examples=[examples.JTI]
+    )
+    reason: str | SkipJsonSchema[None] = omitted_when_unset(
+        description="Why, as it was given", examples=[examples.REVOCATION_REASON]
+    )
+    createdAt: int = Field(description="When it was made, in epoch milliseconds", examples=[examples.CREATED_AT_MILLIS])
 
 
 class RevocationList(WireModel):
-    revocations: list[RevocationEntry] = Field(description="newest first")
-    nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    """A page of the revocations in force."""
+
+    revocations: list[RevocationEntry] = Field(description="Newest first")
+    nextCursor: str | None = Field(description=_NEXT_CURSOR, examples=[examples.REVOCATION_CURSOR])
 
 
 def _entry(revocation: Revocation) -> RevocationEntry:
@@ -257,36 +349,92 @@ def revocation_list(page: RevocationPage) -> Response[Any]:
 
 # -- the token debugger (POST /tokens/verify) --------------------------------------------------------------------
 class VerifyTokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    token: StrictStr = Field(min_length=1, description="a playback JWT as a viewer would present it")
+    """A token, and the media it should open."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"token": examples.PLAYBACK_TOKEN, "mediaId": examples.MEDIA_ID}]},
+    )
+    token: StrictStr = Field(
+        min_length=1,
+        description="A playback JWT as a viewer would present it",
+        examples=[examples.PLAYBACK_TOKEN],
+    )
     mediaId: StrictStr = Field(
-        pattern=MEDIA_ID.pattern, description="the media it should open (the {mediaId} of the playback URL)"
+        pattern=MEDIA_ID.pattern,
+        description="The media it should open (the {mediaId} of the playback URL)",
+        examples=[examples.MEDIA_ID],
     )
 
 
 class Verdict(WireModel):
+    """What the playback route would answer."""
+
     omits_none: ClassVar[bool] = False
-    status: int = Field(description="what the playback route would answer: 200, 401 or 403")
-    reason: Rejection | None = Field(description="why it would be refused; null when it plays")
-    message: str = Field(description="what to fix, in words")
+    status: int = Field(description="What the playback route would answer: 200, 401 or 403", examples=[403])
+    reason: Rejection | None = Field(description="Why it would be refused; null when it plays")
+    message: str = Field(description="What to fix, in words", examples=["this token's jti is revoked"])
 
 
 class CheckResult(WireModel):
-    stage: Stage = Field(description="the verifier's stages, in the order they run")
+    """One stage of the verifier, and how the token fared in it."""
+
+    stage: Stage = Field(description="The verifier's stage; they are listed in the order they run")
     result: Literal["passed", "failed", "skipped"] = Field(description="skipped: an earlier stage failed")
-    reason: Rejection | None
-    message: str | None
+    reason: Rejection | None = Field(description="Why the stage failed; null unless it did")
+    message: str | None = Field(
+        description="What to fix, when the stage failed; null otherwise", examples=["this token's jti is revoked"]
+    )
+
+
+_CLAIMS_EXAMPLE: JsonDict = {
+    "sub": examples.MEDIA_ID,
+    "aud": f"media:{examples.MEDIA_ID}",
+    "iat": examples.TOKEN_ISSUED_AT,
+    "exp": examples.TOKEN_EXPIRES_AT,
+    "jti": examples.JTI,
+    "viewer": examples.VIEWER,
+}
+_REVOKED_AT = Stage.REVOCATIONS
+
+
+def _check_example(stage: Stage) -> JsonValue:
+    if stage is _REVOKED_AT:
+        return {
+            "stage": stage,
+            "result": "failed",
+            "reason": Rejection.JTI_REVOKED,
+            "message": "this token's jti is revoked",
+        }
+    passed = list(Stage).index(stage) < list(Stage).index(_REVOKED_AT)
+    return {"stage": stage, "result": "passed" if passed else "skipped", "reason": None, "message": None}
+
+
+# The example token, judged after its jti was revoked.
+_VERDICT_EXAMPLE: JsonDict = {
+    "verdict": {"status": 403, "reason": Rejection.JTI_REVOKED, "message": "this token's jti is revoked"},
+    "keyId": examples.KEY_ID,
+    "checks": [_check_example(stage) for stage in Stage],
+    "claims": _CLAIMS_EXAMPLE,
+}
 
 
 class TokenVerdict(WireModel):
     """The verdict a viewer would get at this moment, the key the token named, each check in order, and the
     token's claims. Nothing was changed: a single-use token stays unspent, lastSeen unwritten."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_VERDICT_EXAMPLE]})
     omits_none: ClassVar[bool] = False  # null says "none": no key named, no claims decoded
     verdict: Verdict
-    keyId: str | None = Field(description="the key the token names in this workspace (kid, or derived from pub)")
-    checks: list[CheckResult]
-    claims: dict[str, Any] | None = Field(description="the token's claims as decoded (unverified unless it plays)")
+    keyId: str | None = Field(
+        description="The key the token names in this workspace (`kid`, or derived from `pub`); null: none",
+        examples=[examples.KEY_ID],
+    )
+    checks: list[CheckResult] = Field(description="Every stage, in the order the verifier runs them")
+    claims: dict[str, Any] | None = Field(
+        description="The token's claims as decoded (unverified unless it plays); null when it could not be read",
+        examples=[_CLAIMS_EXAMPLE],
+    )
 
 
 def token_verdict(explanation: Explanation) -> Response[Any]:
