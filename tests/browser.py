@@ -2,8 +2,8 @@
 
 `chromium_executable()` finds chromium or installs it (`apt-get install -y chromium`, as root where apt exists, as
 on CI's fresh machine) and skips the test, saying why, only where that is impossible. `Browser` drives it through
-playwright-core (the player package's browser-driver.mjs, one JSON line each way) to load pages, read their DOM
-and wait for the demo player's state:
+playwright-core (the player package's browser-driver.mjs, one JSON line each way) to load pages, read their DOM,
+take screenshots and wait for the demo player's state:
 
     with Browser(chromium_executable()) as browser:
         page = browser.open(f"{url}/demo?src={playlist}")
@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
@@ -230,6 +231,10 @@ class Page:
     def evaluate(self, expression: str) -> Any:
         """The JSON-serialisable value of a JavaScript expression (awaited when it is a promise)."""
         return self._browser.call("evaluate", page=self._number, expression=expression)
+
+    def screenshot(self, path: Path) -> None:
+        """A PNG of what the viewport shows, written to `path`."""
+        self._browser.call("screenshot", page=self._number, path=str(path))
 
     def log(self) -> list[str]:
         """Console messages, page errors and responses ("403 GET segment_002.ts": file names only, never tokens)."""

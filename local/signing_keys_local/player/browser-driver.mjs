@@ -4,7 +4,8 @@
 //   {"id": 1, "op": "open", "url": "..."}                       -> {"id": 1, "result": <page number>}
 //   {"id": 2, "op": "evaluate", "page": 1, "expression": "..."} -> {"id": 2, "result": <the expression's value>}
 //   {"id": 3, "op": "log", "page": 1}                           -> {"id": 3, "result": ["200 GET index.m3u8", ...]}
-//   {"id": 4, "op": "close", "page": 1}                         -> {"id": 4, "result": null}
+//   {"id": 4, "op": "screenshot", "page": 1, "path": "/tmp/x.png"} -> {"id": 4, "result": "/tmp/x.png"} (the viewport)
+//   {"id": 5, "op": "close", "page": 1}                         -> {"id": 5, "result": null}
 // with {"id": n, "error": "..."} when one fails. End of input closes the browser and exits.
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
@@ -56,6 +57,10 @@ const operations = {
   open: (request) => open(request.url),
   evaluate: (request) => pageNumbered(request.page).page.evaluate(request.expression),
   log: (request) => pageNumbered(request.page).log,
+  screenshot: async (request) => {
+    await pageNumbered(request.page).page.screenshot({ path: request.path });
+    return request.path;
+  },
   close: async (request) => {
     await pageNumbered(request.page).context.close();
     pages.delete(request.page);
