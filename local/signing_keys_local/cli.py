@@ -205,7 +205,7 @@ def _warm_up(containers: ContainerHost) -> None:
 
 
 def start_api(args: argparse.Namespace) -> int:
-    from signing_keys_local import openapi
+    from signing_keys_local import openapi, player
     from signing_keys_local.gateway import Gateway
     from signing_keys_local.server import LocalApiServer
 
@@ -251,6 +251,7 @@ def start_api(args: argparse.Namespace) -> int:
             in_process.load_all()  # an import error stops the runner now, not on the first request
             if any(getattr(in_process.module(f), "app", None) is not None for f in in_process.functions):
                 server.documents = openapi.documents(openapi.build(in_process))  # from the Powertools resolvers
+            server.documents = {**server.documents, **player.documents()}  # the demo player, at /demo
             _banner(server.url, credentials[0], generated, sys.stdout)
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
             # One warm container per function, started behind the first requests (each would start its own).

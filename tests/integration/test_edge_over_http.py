@@ -214,7 +214,9 @@ def test_disabling_the_key_ends_its_live_sessions_within_the_bound(edge_runner: 
         body=json.dumps({"disabled": True}).encode(),
     )
     assert status == 204
-    assert refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS) <= LOCAL_BOUND_SECONDS + 1.0
+    elapsed = refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS)
+    print(f"refused at the edge {elapsed:.2f} s after the change")
+    assert elapsed <= LOCAL_BOUND_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -236,7 +238,9 @@ def test_a_revocation_ends_the_live_sessions_it_covers_within_the_bound(
         edge_runner, "POST", "/revocations", authorization=bearer(workspace), body=json.dumps(body).encode()
     )
     assert status == 201
-    assert refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS) <= LOCAL_BOUND_SECONDS + 1.0
+    elapsed = refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS)
+    print(f"refused at the edge {elapsed:.2f} s after the change")
+    assert elapsed <= LOCAL_BOUND_SECONDS
 
 
 def test_the_second_use_of_a_single_use_jwt_is_refused_while_the_first_session_plays(edge_runner: Runner) -> None:
