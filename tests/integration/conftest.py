@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 import pytest
@@ -139,6 +141,34 @@ def browser(chromium: str) -> Iterator[Browser]:
     """One headless chromium for the session; each page it opens has a browser context of its own."""
     with Browser(chromium) as started:
         yield started
+
+
+# The edge (test_edge_over_http.py, test_player_over_edge.py): a runner with --media-dir and KeyCacheMillis at its
+# default, the sample under each test workspace, and a file of another media nothing may ever reach.
+SAMPLE = ROOT / "local" / "signing_keys_local" / "media" / "dev" / "sample"
+EDGE_WORKSPACES = [
+    "ws-edge", "ws-edge-other", "ws-edge-revoke", "ws-edge-viewer", "ws-edge-cutoff", "ws-edge-key", "ws-edge-play",
+]  # fmt: skip
+SECRET_BYTES = b"another media's bytes"
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("media")
+    for workspace in EDGE_WORKSPACES:
+        shutil.copytree(SAMPLE, root / workspace / "sample")
+    (root / "ws-edge" / "private").mkdir()
+    (root / "ws-edge" / "private" / "index.m3u8").write_bytes(SECRET_BYTES)
+    (root / "outside.txt").write_bytes(SECRET_BYTES)
+    return root
+
+
+@pytest.fixture(scope="session")
+def edge_runner(media_dir: Path) -> Iterator[Runner]:
+    credentials = [arg for ws in EDGE_WORKSPACES for arg in ("--credential", f"{ws}:tok-{ws}:secret-{ws}")]
+    started = start_runner(*credentials, "--media-dir", str(media_dir), "--parameter-overrides", "LogLevel=DEBUG")
+    yield started
+    assert started.stop() == 0
 
 
 # -- clients of a running runner ------------------------------------------------------------------
