@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 import pytest
@@ -162,6 +163,12 @@ def counter(runner: Runner, workspace: str) -> tuple[int, int]:
         Select="COUNT",
     )["Count"]
     return int(item["keyCount"]["N"]), keys
+
+
+def runner_rss_bytes(runner: Runner) -> int:
+    """The runner process's resident memory (its containers are processes of their own, not counted)."""
+    status = Path(f"/proc/{runner.process.pid}/status").read_text(encoding="ascii")
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
 
 
 def embedded_endpoint(runner: Runner) -> str:
