@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from signing_keys_local.containers import DEFAULT_MAX_CONTAINERS, ContainerHost
 from signing_keys_local.functions import FunctionHost, InvocationFailed
+from signing_keys_local.server import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS
 from signing_keys_local.template import LOCAL_REGION, Template, TemplateError
 
 DEFAULT_TEMPLATE = Path("template.yaml")
@@ -197,7 +198,13 @@ def start_api(args: argparse.Namespace) -> int:
         raise RunnerError(str(error)) from None
     try:
         # Bind first: a taken port is the most common failure, and it should cost nothing to find out.
-        server = LocalApiServer((args.host, args.port), gateway, quiet=args.quiet)
+        server = LocalApiServer(
+            (args.host, args.port),
+            gateway,
+            quiet=args.quiet,
+            max_connections=args.max_connections,
+            request_timeout=args.request_timeout,
+        )
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise RunnerError(
@@ -328,6 +335,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signing-keys-local", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -362,6 +376,21 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_CONTAINERS,
         metavar="N",
         help=f"warm containers per function at most; beyond, requests wait for one (default {DEFAULT_MAX_CONTAINERS})",
+    )
+    api.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections served at once; more wait to be accepted (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    api.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="a request's head and body must arrive within this many seconds of its first byte, else 408 "
+        f"(default {DEFAULT_REQUEST_TIMEOUT_SECONDS:g})",
     )
     api.add_argument(
         "--no-throttle",
