@@ -59,15 +59,17 @@ def runner_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "signing_keys_local.cli", *args]
 
 
-def start_runner(*args: str) -> Runner:
+def start_runner(*args: str, state_dir: Path | None = None, env: dict[str, str] | None = None) -> Runner:
+    """A runner on a free port; hermetic (`--in-memory`) unless it is given a state directory."""
     port = free_port()
+    state = ["--state-dir", str(state_dir)] if state_dir is not None else ["--in-memory"]
     process = subprocess.Popen(
-        runner_command("start-api", "--port", str(port), *args),
+        runner_command("start-api", "--port", str(port), *state, *args),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ),
+        env=dict(os.environ) if env is None else env,
     )
     runner = Runner(process, f"http://127.0.0.1:{port}")
     ready = threading.Event()
