@@ -1,7 +1,8 @@
 """`signing-keys-local`: the API on this machine without Docker, like `sam local start-api` / `invoke`.
 
 signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [--credential WS:TOKEN:SECRET]
-                             [--max-containers 4] [--no-throttle]
+                             [--state-dir .signing-keys-local | --in-memory] [--fresh] [--dynamodb-port N]
+                             [--max-containers 4] [--max-connections 128] [--request-timeout 30] [--no-throttle]
 signing-keys-local invoke CreateKeyFunction -e events/create_key.json
 signing-keys-local generate-event-files [--out events]
 """

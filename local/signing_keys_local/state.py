@@ -31,7 +31,7 @@ class StateDirInUse(RuntimeError):
 class StateDir:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the development secret
         self._lock: IO[str] = (path / _LOCK).open("a")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
