@@ -38,7 +38,8 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     # API Gateway caches this policy per credential, so it allows every management route, not just this one.
     for route in routes.guarded_by(routes.Auth.MANAGEMENT):
-        policy.allow_route(route.method, route.policy_resource)
+        for resource in route.policy_resources:
+            policy.allow_route(route.method, resource)
     return policy.asdict()
 
 

@@ -61,15 +61,17 @@ def runner_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "signing_keys_local.cli", *args]
 
 
-def start_runner(*args: str) -> Runner:
+def start_runner(*args: str, state_dir: Path | None = None, env: dict[str, str] | None = None) -> Runner:
+    """A runner on a free port; hermetic (`--in-memory`) unless it is given a state directory."""
     port = free_port()
+    state = ["--state-dir", str(state_dir)] if state_dir is not None else ["--in-memory"]
     process = subprocess.Popen(
-        runner_command("start-api", "--port", str(port), *args),
+        runner_command("start-api", "--port", str(port), *state, *args),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ),
+        env=dict(os.environ) if env is None else env,
     )
     runner = Runner(process, f"http://127.0.0.1:{port}")
     ready = threading.Event()
@@ -209,6 +211,12 @@ def counter(runner: Runner, workspace: str) -> tuple[int, int]:
         Select="COUNT",
     )["Count"]
     return int(item["keyCount"]["N"]), keys
+
+
+def runner_rss_bytes(runner: Runner) -> int:
+    """The runner process's resident memory (its containers are processes of their own, not counted)."""
+    status = Path(f"/proc/{runner.process.pid}/status").read_text(encoding="ascii")
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
 
 
 def embedded_endpoint(runner: Runner) -> str:

@@ -36,8 +36,31 @@ def test_every_api_event_of_the_template_is_in_the_table() -> None:
 
 def test_every_resource_falls_back_to_method_not_allowed_and_only_those() -> None:
     fallbacks = {(r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method == "ANY"}
-    expected = {(path, routes.METHOD_NOT_ALLOWED_FUNCTION, None) for path in routes.resources()}
-    assert fallbacks == expected, "each resource needs `Method: ANY` → MethodNotAllowedFunction, Auth NONE"
+    expected = {
+        (path, routes.METHOD_NOT_ALLOWED_FUNCTION, None) for path in (*routes.resources(), *routes.UNMATCHED_RESOURCES)
+    }
+    assert fallbacks == expected, (
+        "each resource, `/` and `/{proxy+}` need `Method: ANY` → MethodNotAllowedFunction, Auth NONE"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "meant"),
+    [
+        ("POST", "/iam/signing-key", ("POST", "/iam/signing-keys")),
+        ("get", "/access-control/signing-keys", ("GET", "/access-control/signing-key")),
+        ("POST", "/iam/signing-keys/k/rotat", ("POST", "/iam/signing-keys/{signingKeyId}/rotate")),
+        ("GET", "/workspaces/w/jwks", ("GET", "/workspaces/{workspaceId}/jwks.json")),
+        ("GET", "/revocation", ("GET", "/revocations")),
+        ("GET", "/iam/keys/some-id", ("GET", "/iam/signing-keys/{signingKeyId}")),
+        ("GET", "/workspaces/ws/playback", ("GET", "/workspaces/{workspaceId}/playback/{mediaId}")),
+    ],
+)
+def test_the_nearest_route_is_the_most_similar_path_the_callers_method_breaking_ties(
+    method: str, path: str, meant: tuple[str, str]
+) -> None:
+    suggested = routes.nearest(method, path)
+    assert (suggested.method, suggested.path) == meant
 
 
 def test_operation_ids_and_routes_are_unique() -> None:
@@ -69,6 +92,7 @@ def test_a_path_in_template_syntax_becomes_the_resolver_rule_and_the_policy_reso
 ) -> None:
     route = routes.Route("GET", path, "F", routes.Dialect.NEUTRAL, routes.Auth.NONE, "op", (), "", writes=False)
     assert (route.resolver_rule, route.policy_resource) == (rule, policy)
+    assert route.policy_resources == (policy, policy + "/")  # API Gateway serves `/x/` as `/x`
 
 
 def test_key_id_parameters_are_recognised_in_both_dialects() -> None:

@@ -11,12 +11,17 @@ Free of heavy imports: the authorizer and MethodNotAllowedFunction read it on ev
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-# The fallback function of every resource: a method the resource does not serve lands there (405 + Allow).
+# The fallback function of every resource: a method the resource does not serve lands there (405 + Allow),
+# and so does every path no route has (404 naming the nearest route), through these resources of its own.
 METHOD_NOT_ALLOWED_FUNCTION = "MethodNotAllowedFunction"
+UNMATCHED_RESOURCES = ("/", "/{proxy+}")
+# What of the caller's path the nearest-route search reads: enough for any path of this API.
+_NEAREST_PATH_CHARS = 256
 # Path parameters that carry a signing key id: any value of any shape is a key id to look up (404 if unknown).
 KEY_ID_PARAMETERS = frozenset({"signingKeyId", "keyId"})
 # ...and a revocation id, as opaque (404 if unknown).
@@ -98,6 +103,13 @@ class Route:
     def policy_resource(self) -> str:
         """The path as an authorizer policy names it: parameters become wildcards, no leading slash."""
         return _PARAMETER.sub("*", _GREEDY_PARAMETER.sub("*", self.path)).lstrip("/")
+
+    @property
+    def policy_resources(self) -> tuple[str, str]:
+        """What a policy allows for this route: its path, and the same with a trailing slash. API Gateway
+        routes `/iam/signing-keys/` to the resource `/iam/signing-keys` (and the resolver serves it), but the
+        method ARN it asks the policy about keeps the caller's slash."""
+        return self.policy_resource, self.policy_resource + "/"
 
 
 _FASTPIX = ("Signing Keys",)
@@ -203,6 +215,22 @@ def by_operation_id(operation_id: str) -> Route:
         if route.operation_id == operation_id:
             return route
     raise KeyError(f"no route with operation id {operation_id!r} in signing_keys.routes.ROUTES")
+
+
+def nearest(method: str, path: str) -> Route:
+    """The route a caller most likely meant by `method` `path`, a path no route has: the most similar path
+    (where the route has a parameter, any segment of the caller's matches it), the caller's method breaking
+    ties."""
+    asked = [segment for segment in path[:_NEAREST_PATH_CHARS].split("/") if segment]
+
+    def likeness(route: Route) -> tuple[float, bool]:
+        template = [segment for segment in route.path.split("/") if segment]
+        parameters = {index for index, segment in enumerate(template) if segment.startswith("{")}
+        theirs = "/".join("*" if index in parameters else segment for index, segment in enumerate(asked))
+        ours = "/".join("*" if index in parameters else segment for index, segment in enumerate(template))
+        return difflib.SequenceMatcher(None, theirs, ours, autojunk=False).ratio(), route.method == method.upper()
+
+    return max(ROUTES, key=likeness)
 
 
 def guarded_by(auth: Auth) -> tuple[Route, ...]:
