@@ -23,7 +23,7 @@ from tests.integration.conftest import Runner, call, counter, embedded_endpoint,
 
 WORKSPACE, TOKEN_ID, SECRET = "ws-smoke", "tok-smoke", "secret-smoke-0123456789"
 TABLE = "signing-keys-local-KeysTable"
-STEPS = 21  # every function once, the keys it made deleted
+STEPS = 23  # every function once, the keys it made deleted
 
 
 @pytest.fixture(scope="module")
