@@ -17,6 +17,11 @@ REGION := us-east-1
 ARGS ?=
 # hls.js for the runner's /demo page and playwright-core for the browser tests, pinned by package-lock.json.
 PLAYER_DIR := local/signing_keys_local/player
+# What `make run` serves at the local edge: the bundled sample clip (workspace dev, media sample).
+MEDIA_DIR ?= local/signing_keys_local/media
+NODE := $(shell command -v node 2>/dev/null)
+# The local edge runs the CloudFront Function under Node.js: without it, `make run` serves the API alone.
+EDGE_ARGS := $(if $(NODE),--media-dir $(MEDIA_DIR),)
 NPM := $(shell command -v npm 2>/dev/null)
 # Every DynamoDB request the test tiers' functions make is recorded here (`make pytest`) and evaluated against
 # the function's IAM policy (`make iam`, docs/iam.md) by an IAM evaluator installed from npm into tests/iam.
@@ -80,9 +85,11 @@ player: $(PLAYER_DIR)/node_modules/.installed
 player-unavailable:
 	@echo "npm not found: no hls.js, so /demo plays only in browsers with native HLS; browser tests skip" >&2
 
-## run: the API on http://127.0.0.1:3000 with an embedded DynamoDB (ARGS="--port 8080 ..." for more)
+## run: the API on http://127.0.0.1:3000 with an embedded DynamoDB and the sample clip at the local edge
+## (ARGS="--port 8080 ..." for more, MEDIA_DIR=... for your own media)
 run: install
-	$(BIN)/signing-keys-local start-api $(ARGS)
+	$(if $(NODE),,@echo "node not found: serving the API without the local edge (no sample clip)" >&2)
+	$(BIN)/signing-keys-local start-api $(EDGE_ARGS) $(ARGS)
 
 ## test: everything CI runs — lint, type check, tests (incl. SDK conformance and the edge Function's), the IAM
 ## evaluation of every DynamoDB call they made, checkov, sam validate and sam build

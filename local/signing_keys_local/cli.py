@@ -36,6 +36,7 @@ from signing_keys_local.template import LOCAL_REGION, Template, TemplateError
 
 if TYPE_CHECKING:
     from signing_keys_local.edge import LocalEdge
+    from signing_keys_local.sample import SampleSession
 
 DEFAULT_TEMPLATE = Path("template.yaml")
 # The bucket name the template sees when the runner plays the edge with a local directory as its origin.
@@ -184,7 +185,39 @@ def _load(path: Path, overrides: Sequence[str]) -> tuple[Template, FunctionHost]
 
 
 # -- start-api ----------------------------------------------------------------------------------------
-def _banner(url: str, credential: SeededCredential, origin: str | None, out: TextIO) -> None:
+def _sample(template: Template, media_dir: Path, state: StateDir | None, url: str) -> SampleSession | None:
+    from signing_keys.config import Settings
+    from signing_keys_local.sample import sample_session
+
+    settings = Settings(
+        table_name=_table_name(template),
+        key_limit=int(template.parameters["KeyLimit"]),
+        max_token_lifetime_seconds=int(template.parameters["MaxTokenLifetimeSeconds"]),
+    )
+    return sample_session(settings, media_dir, state, url)
+
+
+def _playback_lines(url: str, secret: str, sample: SampleSession | None) -> str:
+    """The banner's playback part: the sample playing, then the steps of the README's quick start."""
+    if sample is None:
+        return ""
+    return f"""
+Watch the protected sample play (exchange, then every segment checked at the local edge):
+  {sample.player_url}
+Then with your own key (README.md, "Quick start"):
+  curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key > key.json
+  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key key.json --media sample --jti my-first-token)
+  open "{url}/demo?workspace=dev&media=sample&token=$TOKEN"
+  curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/revocations \\
+       -d '{{"jti": "my-first-token"}}'    # the page stops, saying why (jti_revoked)
+  curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/tokens/verify \\
+       -d "{{\\"token\\": \\"$TOKEN\\", \\"mediaId\\": \\"sample\\"}}"   # why a token is refused, check by check
+"""
+
+
+def _banner(
+    url: str, credential: SeededCredential, origin: str | None, sample: SampleSession | None, out: TextIO
+) -> None:
     """`origin`: where a development credential comes from; None for a seeded one, whose secret is the caller's
     own and is not echoed into terminals and CI logs."""
     secret = credential.secret if origin is not None else "<secret>"
@@ -196,7 +229,7 @@ Signing Keys API running at {url}  (Ctrl-C to stop; API docs at {url}/docs)
 Credential ({origin}): workspace {credential.workspace_id}
   token id: {credential.token_id}
   secret:   {secret}
-
+{_playback_lines(url, secret, sample)}
 FastPix dialect (HTTP Basic):
   curl -s -u '{basic}' -X POST {url}/iam/signing-keys
   curl -s -u '{basic}' '{url}/iam/signing-keys?limit=10&offset=1'
@@ -369,7 +402,8 @@ def start_api(args: argparse.Namespace) -> int:
             credential, origin = _seeded_credentials(args, template, state)
             in_process.load_all()  # an import error stops the runner now, not on the first request
             server.documents = _documents(in_process)
-            _banner(server.url, credential, origin, sys.stdout)
+            sample = _sample(template, args.media_dir, state, server.url) if server.edge is not None else None
+            _banner(server.url, credential, origin, sample, sys.stdout)
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
             # One warm container per function, started behind the first requests (each would start its own).
             threading.Thread(target=_warm_up, args=(containers,), name="warm-up", daemon=True).start()
