@@ -157,7 +157,7 @@ SECRET_BYTES = b"another media's bytes"
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("media")
-    for workspace in EDGE_WORKSPACES:
+    for workspace in [*EDGE_WORKSPACES, "dev"]:  # dev: the sample the runner's banner plays
         shutil.copytree(SAMPLE, root / workspace / "sample")
     (root / "ws-edge" / "private").mkdir()
     (root / "ws-edge" / "private" / "index.m3u8").write_bytes(SECRET_BYTES)

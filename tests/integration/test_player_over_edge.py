@@ -60,6 +60,14 @@ def test_the_demo_page_plays_the_sample_through_exchange_and_edge_and_a_revoked_
     assert time.monotonic() - revoked_at < LOCAL_BOUND_SECONDS + 4
 
 
+def test_the_player_url_the_runner_prints_plays_the_sample(edge_runner: Runner, browser: Browser) -> None:
+    # Given the URL the runner printed for the bundled sample (a token it minted for the dev workspace's key)
+    line = edge_runner.wait_for_line(lambda text: "/demo?workspace=dev&media=sample&token=" in text)
+    # When it is opened, Then the sample plays
+    page = browser.open(line.strip())
+    assert page.wait_for(lambda status: status.current_time > 1.0).state == "playing"
+
+
 def test_a_revoked_token_shows_its_reason_on_the_page(edge_runner: Runner, browser: Browser) -> None:
     # Given a token whose jti is already revoked
     signing_key = key(edge_runner)
