@@ -206,10 +206,10 @@ Watch the protected sample play (exchange, then every segment checked at the loc
   {sample.player_url}
 Then with your own key (README.md, "Quick start"):
   curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key > key.json
-  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key key.json --media sample --jti my-first-token)
+  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key key.json --media sample --jti my-token-1)
   open "{url}/demo?workspace=dev&media=sample&token=$TOKEN"
   curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/revocations \\
-       -d '{{"jti": "my-first-token"}}'    # the page stops, saying why (jti_revoked)
+       -d '{{"jti": "my-token-1"}}'    # the page stops, saying why (jti_revoked)
   curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/tokens/verify \\
        -d "{{\\"token\\": \\"$TOKEN\\", \\"mediaId\\": \\"sample\\"}}"   # why a token is refused, check by check
 """

@@ -152,6 +152,7 @@ EDGE_WORKSPACES = [
     "ws-edge", "ws-edge-other", "ws-edge-revoke", "ws-edge-viewer", "ws-edge-cutoff", "ws-edge-key", "ws-edge-play",
 ]  # fmt: skip
 SECRET_BYTES = b"another media's bytes"
+README_CREDENTIAL = ("dev", "tok-dev", "secret-dev-readme")
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +169,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def edge_runner(media_dir: Path) -> Iterator[Runner]:
     credentials = [arg for ws in EDGE_WORKSPACES for arg in ("--credential", f"{ws}:tok-{ws}:secret-{ws}")]
+    credentials += ["--credential", ":".join(README_CREDENTIAL)]  # the dev workspace the README's walkthroughs use
     started = start_runner(*credentials, "--media-dir", str(media_dir), "--parameter-overrides", "LogLevel=DEBUG")
     yield started
     assert started.stop() == 0
