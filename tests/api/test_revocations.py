@@ -1,5 +1,5 @@
-"""POST/GET/DELETE /revocations through the gateway emulator: bodies, statuses and shapes as design.md section 8
-says; invalid input is a 4xx with both dialects' error fields, never a 500, and stores nothing."""
+"""POST/GET/DELETE /revocations through the gateway emulator: bodies, statuses and shapes as the README's "Revoke a
+token" section says; invalid input is a 4xx with both dialects' error fields, never a 500, and stores nothing."""
 
 from __future__ import annotations
 
