@@ -223,14 +223,19 @@ class RevocationRequest(BaseModel):
 
 
 class RevocationEntry(WireModel):
+    omits_none: ClassVar[bool] = False  # expiresAt is sent as null; reason is left out when unset
     id: str
     type: Literal["jti", "viewer", "issuedBefore"]
     value: str | int = Field(description="the jti or viewer revoked, or issuedBefore's epoch seconds")
     reason: str | SkipJsonSchema[None] = omitted_when_unset()
     createdAt: int = Field(description="epoch milliseconds")
+    expiresAt: None = Field(
+        default=None, description="always null: a revocation stands until it is deleted, whatever the tokens it covers"
+    )
 
 
 class RevocationList(WireModel):
+    omits_none: ClassVar[bool] = False  # its entries' null expiresAt
     revocations: list[RevocationEntry] = Field(description="newest first")
     nextCursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
