@@ -52,6 +52,16 @@ def test_each_walkthrough_prints_what_the_readme_says(edge_runner: Runner, name:
     assert script(name, edge_runner.url, SECRET).claims  # a walkthrough that claims nothing checks nothing
 
 
+def test_the_quick_start_leaves_its_private_key_readable_by_you_alone(edge_runner: Runner, tmp_path: Path) -> None:
+    # Given the quick start, run as pasted (its `mktemp -d` lands in the test's own temporary directory)
+    done = run_walkthrough(edge_runner, "quickstart", tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # When its key directory is inspected
+    (key_file,) = tmp_path.glob("tmp.*/key.json")
+    # Then the create call's answer, with its private key, is a file only its owner can read or write
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
 def test_every_shell_block_that_claims_an_output_is_executed() -> None:
     # A block with claimed outputs ("#  => ...", or a status in a comment: "# 200") must be one the tests run
     readme = README.read_text(encoding="utf-8")
