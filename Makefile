@@ -33,8 +33,9 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: install run test lint pytest iam test-unit test-handler test-api test-integration test-edge edge-vectors \
 	validate checkov build deploy smoke bench conformance events openapi template clean player player-unavailable
 
-# uv (from PyPI, into the venv) installs the same versions as pip in a quarter of the time (README, "The local
-# runner"); pip remains the fallback, e.g. where only pip's own configuration (an index mirror) reaches packages.
+# uv (from PyPI, into the venv) installs the same versions as pip in a quarter of the time
+# (README § The local runner); pip remains the fallback, e.g. where only pip's own configuration (an index
+# mirror) reaches packages.
 # Both print their progress: a first `make run` spends most of its time here.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

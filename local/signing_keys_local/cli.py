@@ -204,13 +204,14 @@ def _playback_lines(url: str, secret: str, sample: SampleSession | None) -> str:
     return f"""
 Watch the protected sample play (exchange, then every segment checked at the local edge):
   {sample.player_url}
-Then with your own key (README.md, "Quick start"):
-  curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key > key.json
-  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key key.json --media sample --jti my-token-1)
-  open "{url}/demo?workspace=dev&media=sample&token=$TOKEN"
-  curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/revocations \\
+Then with your own key (README.md, "Quick start: a protected video playing in five minutes"):
+  export KEYS=$(mktemp -d); umask 077    # the private key goes to a file only you can read
+  curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key > $KEYS/key.json
+  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key $KEYS/key.json --media sample --jti my-token-1)
+  echo "{url}/demo?workspace=dev&media=sample&token=$TOKEN"    # open it in a browser: it plays
+  curl -s -w '\\n' -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/revocations \\
        -d '{{"jti": "my-token-1"}}'    # the page stops, saying why (jti_revoked)
-  curl -s -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/tokens/verify \\
+  curl -s -w '\\n' -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/tokens/verify \\
        -d "{{\\"token\\": \\"$TOKEN\\", \\"mediaId\\": \\"sample\\"}}"   # why a token is refused, check by check
 """
 

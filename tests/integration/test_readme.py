@@ -1,6 +1,7 @@
 """The README's walkthroughs, executed as a reader pastes them against `make run` (the edge runner: the sample clip
-at the local edge, KeyCacheMillis at its default): every output a line claims (`#  => ...`) is what it prints, and
-the signing snippets of the quick start make tokens the API accepts."""
+at the local edge, KeyCacheMillis at its default): every output a line claims (`#  => ...`) is what it prints, the
+signing snippets of the quick start make tokens the API accepts, and the steps the runner's banner prints run as
+printed."""
 
 from __future__ import annotations
 
@@ -110,3 +111,36 @@ def test_the_quick_starts_signing_snippet_makes_a_token_that_plays(
     # Then it plays
     assert json.loads(verdict)["verdict"] == {"status": 200, "reason": None, "message": "the token plays this media"}
     assert status == 200  # urllib followed the redirect to the edge, which served the playlist
+
+
+def banner_steps(runner: Runner) -> list[str]:
+    """The shell lines the banner prints after "Then with your own key", up to the blank line that ends them."""
+    start = next(i for i, line in enumerate(runner.lines) if line.startswith("Then with your own key"))
+    steps = []
+    for line in runner.lines[start + 1 :]:
+        if not line.strip():
+            return steps
+        steps.append(line.strip())
+    raise AssertionError(f"the banner's steps never end: {runner.output}")
+
+
+def test_the_steps_the_runner_prints_run_as_printed(edge_runner: Runner, tmp_path: Path) -> None:
+    # Given the banner's steps, with the seeded credential's secret where the banner shows <secret>
+    steps = "\n".join(banner_steps(edge_runner)).replace("<secret>", SECRET)
+    # When they are pasted into a shell in the repository
+    bash = shutil.which("bash") or "/bin/bash"
+    done = subprocess.run(
+        [bash, "-euo", "pipefail", "-c", steps],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then each step works: a player URL with the new token, the revocation, and the debugger's verdict on it
+    assert done.returncode == 0, done.stderr
+    page_url, revocation, explanation = done.stdout.splitlines()
+    assert page_url.startswith(f"{edge_runner.url}/demo?workspace=dev&media=sample&token=ey")
+    assert json.loads(revocation)["value"] == "my-token-1"
+    assert json.loads(explanation)["verdict"]["reason"] == "jti_revoked"

@@ -18,7 +18,7 @@ reference, and what it must resolve to:
 - Any `name.md` in the text (`docs/edge.md`, `architecture.md#anchor`): the file, relative to the document, the
   repository root or docs/, and its anchor as above.
 - A section named as `README § Deploy`, `architecture.md § Test tiers` or `README, "Heading"`: a heading of that
-  file with the same slug.
+  file whose first words these are (same slug, or the slug and then more words).
 - `make target` in an inline code span or at the start of a line of a fenced block, and each cell of a table
   column headed "make target": a target of the Makefile (`VAR=value` words and options are not targets).
 
@@ -193,7 +193,9 @@ def _section_problem(file_name: str, heading: str, document: Path) -> str | None
     file = _markdown_file("README.md" if file_name == "README" else file_name, document)
     if file is None:
         return f"{file_name} does not exist"
-    if github_slug(" ".join(heading.split())) not in _anchors_of(file):
+    # A section is named by its heading's first words: "§ Local" names "Local (`--media-dir`, `edge.py`)".
+    named = github_slug(" ".join(heading.split()))
+    if not any(anchor == named or anchor.startswith(f"{named}-") for anchor in _anchors_of(file)):
         return f"{file.relative_to(ROOT)} has no heading {' '.join(heading.split())!r}"
     return None
 
@@ -316,6 +318,40 @@ def broken_references(text: str, document: Path) -> list[str]:
     return [f"{line}: {reference}: {problem}" for line, reference, problem in sorted(broken)]
 
 
+def code_references(text: str, source: Path) -> list[str]:
+    """`line: reference: why` for every markdown file or section a source file's comments and strings name that
+    does not resolve (the same rules as in the documents, read from the repository root)."""
+    findings = itertools.chain(_markdown_name_findings(text, source), _section_findings(text, source))
+    broken = {(line, " ".join(reference.split()), problem) for line, reference, problem in findings if problem}
+    return [f"{line}: {reference}: {problem}" for line, reference, problem in sorted(broken)]
+
+
+SOURCE_DIRECTORIES = ("edge", "functions", "layers", "local", "tools", "bench", "tests")
+SOURCES = [
+    *sorted(
+        path
+        for directory in SOURCE_DIRECTORIES
+        for path in _walk(ROOT / directory)
+        if path.suffix in {".py", ".js", ".mjs", ".yaml"}
+    ),
+    ROOT / "template.yaml",
+    ROOT / "Makefile",
+    ROOT / "pyproject.toml",
+]
+
+
+def test_no_source_file_names_a_document_that_is_not_in_the_repository() -> None:
+    # Given every source file (code, template, Makefile), whose comments and docstrings point readers to documents
+    broken = {
+        str(source.relative_to(ROOT)): problems
+        for source in SOURCES
+        if source != Path(__file__)
+        if (problems := code_references(source.read_text(encoding="utf-8"), ROOT / "README.md"))
+    }
+    # Then each document and section they name is one of this repository's
+    assert broken == {}
+
+
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
 def test_every_reference_in_the_document_resolves(document: Path) -> None:
     # Given a document of the repository
@@ -388,3 +424,13 @@ def test_heading_anchors_follow_githubs_slug_rules() -> None:
 
     # When their anchors are computed / Then they are GitHub's
     assert anchors(text) == {"the-runners-front-limits", "make-run--the-flags", "deploy-it", "deploy-it-1"}
+
+
+def test_a_source_citing_a_document_outside_the_repository_is_reported() -> None:
+    # Given a comment that cites a contract kept outside the repository, and one that cites the README
+    comment = '# key policies (design.md §8)\n# key policies (README "Key policies and rotation")\n'
+    # When the source rules read it, Then only the outside one is reported
+    assert code_references(comment, ROOT / "README.md") == [
+        "1: design.md: design.md does not exist",
+        "1: design.md §8: design.md does not exist",
+    ]

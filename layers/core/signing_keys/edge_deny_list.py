@@ -1,5 +1,5 @@
-"""The edge's deny list: what the CloudFront Function reads from its KeyValueStore to end sessions (docs/edge.md
-§ KeyValueStore), derived from the table's changes as DynamoDB Streams delivers them.
+"""The edge's deny list: what the CloudFront Function reads from its KeyValueStore to end sessions (docs/edge.md §
+KeyValueStore entries), derived from the table's changes as DynamoDB Streams delivers them.
 
 | table change | entry | the Function denies |
 |---|---|---|

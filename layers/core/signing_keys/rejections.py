@@ -14,7 +14,8 @@ from signing_keys.errors import TokenRefused
 
 
 class Rejection(StrEnum):
-    """Why a token was refused: a bounded set, so it can be a metric dimension (docs/playback.md lists them)."""
+    """Why a token was refused: a bounded set, so it can be a metric dimension (listed in README, "Why a token
+    was refused")."""
 
     MISSING_TOKEN = "missing_token"  # noqa: S105 - a reason, not a secret
     MALFORMED = "malformed"

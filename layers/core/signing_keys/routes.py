@@ -139,7 +139,7 @@ ROUTES: tuple[Route, ...] = (
           _FASTPIX, "Get a signing key's public key", writes=False),
     Route("DELETE", _FASTPIX_KEY, "DeleteKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "delete_signing_key",
           _FASTPIX, "Delete a signing key", writes=True),
-    # FastPix has neither (key policies, design.md §8): ids in its snake_case style.
+    # FastPix has neither (key policies, README "Key policies and rotation"): ids in its snake_case style.
     Route("PATCH", _FASTPIX_KEY, "UpdateKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT, "update_signing_key",
           _FASTPIX, "Change a signing key's expiry, media scope or token lifetime", writes=True, extension=True),
     Route("POST", _FASTPIX_KEY + _ROTATE, "RotateKeyFunction", Dialect.FASTPIX, Auth.MANAGEMENT,
@@ -158,7 +158,7 @@ ROUTES: tuple[Route, ...] = (
           success_status=204),
     Route("DELETE", _LIVEPEER_KEY, "DeleteKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT, "deleteSigningKey",
           _LIVEPEER, "Delete a signing key", writes=True, success_status=204),
-    # Livepeer has no rotation (design.md §8): an id in its camelCase style.
+    # Livepeer has no rotation (README "Key policies and rotation"): an id in its camelCase style.
     Route("POST", _LIVEPEER_KEY + _ROTATE, "RotateKeyFunction", Dialect.LIVEPEER, Auth.MANAGEMENT,
           "rotateSigningKey", _LIVEPEER, "Replace a signing key by a successor; the old one expires after an overlap",
           writes=True, also_answers=(_KEY_LIMIT_REACHED,), extension=True),
