@@ -53,7 +53,6 @@ MAX_BODY_NESTING = 32
 _FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 HandlerFunction = TypeVar("HandlerFunction", bound=Callable[..., Any])
 # Query parameter types any value satisfies.
-_FREE_TEXT: tuple[Any, ...] = (str, str | None)
 
 
 # -- errors: one mapping from domain errors to each dialect's body -----------------------------------------
@@ -179,16 +178,14 @@ _ERROR_DESCRIPTIONS = {
 
 
 def _validates_input(handler: Callable[..., Any]) -> bool:
-    """Whether the resolver can refuse what the handler declares (422): a body, or a query parameter that is not
-    free text (a number, or one with constraints)."""
+    """Whether the resolver can refuse what the handler declares (422): a body, or any query parameter (one that is
+    not free text can be malformed, and any can be given twice)."""
     hints = typing.get_type_hints(handler, include_extras=True)
     for name, hint in hints.items():
         if name == "return":
             continue
         for marker in getattr(hint, "__metadata__", ()):
-            if isinstance(marker, Body):
-                return True
-            if isinstance(marker, Query) and (marker.metadata or hint.__origin__ not in _FREE_TEXT):
+            if isinstance(marker, (Body, Query)):
                 return True
     return False
 

@@ -126,6 +126,7 @@ _PLAY = "/workspaces/{workspaceId}/play/{mediaId}/{path+}"
 _KEY_LIMIT_REACHED = 403
 _REVOCATION_LIMIT_REACHED = 403
 _ALREADY_REVOKED = 200
+_NO_SUCH_MEDIA_PATH = 404  # also: the edge is not deployed
 
 ROUTES: tuple[Route, ...] = (
     # FastPix: operation ids as in fastpix-python 1.2.0 (`operation_id=` in fastpix_python/signing_keys.py).
@@ -168,7 +169,7 @@ ROUTES: tuple[Route, ...] = (
           writes=False, viewer_token=True),
     Route("GET", _PLAY, "ExchangeFunction", Dialect.NEUTRAL, Auth.NONE, "playMedia", _VERIFICATION,
           "Exchange a viewer's playback token for the media at the edge: a redirect to its tokenized edge URL",
-          writes=False, success_status=302, viewer_token=True),
+          writes=False, success_status=302, also_answers=(_NO_SUCH_MEDIA_PATH,), viewer_token=True),
     Route("OPTIONS", _PLAY, "ExchangeFunction", Dialect.NEUTRAL, Auth.NONE, "playMediaPreflight", _VERIFICATION,
           "CORS preflight of the exchange, for players on another origin", writes=False, success_status=204),
     Route("POST", "/tokens/verify", "VerifyTokenFunction", Dialect.NEUTRAL, Auth.MANAGEMENT, "verifyToken",
