@@ -172,9 +172,11 @@ events: install
 openapi: install
 	$(BIN)/signing-keys-local openapi
 
-## template: copy edge/viewer_request.js into template.yaml's CloudFront Function (a test fails while it is stale)
+## template: template.yaml's generated parts (a test fails while one is stale): the CloudFront Function's code from
+## edge/viewer_request.js, and each function's API events, log group, alarm and dashboard rows from the route table
 template: install
 	$(BIN)/signing-keys-local inline-edge-function
+	$(BIN)/signing-keys-local generate-template-sections
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \

@@ -522,6 +522,16 @@ def inline_edge_function(args: argparse.Namespace) -> int:
     return 0
 
 
+def generate_template_sections(args: argparse.Namespace) -> int:
+    from signing_keys_local.template_sections import GenerationError, write
+
+    try:
+        print(write(args.root))
+    except GenerationError as error:
+        raise RunnerError(str(error)) from error
+    return 0
+
+
 # -- entry point --------------------------------------------------------------------------------------
 def _positive(value: str) -> int:
     number = int(value)
@@ -642,6 +652,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     edge.add_argument("--root", type=Path, default=Path("."), help="the checkout holding template.yaml and edge/")
     edge.set_defaults(run=inline_edge_function)
+    sections = commands.add_parser(
+        "generate-template-sections",
+        help="rewrite template.yaml's per-function sections (API events, log groups, alarm and dashboard rows) "
+        "from the route table",
+    )
+    sections.add_argument("--root", type=Path, default=Path("."), help="the checkout holding template.yaml")
+    sections.set_defaults(run=generate_template_sections)
     return parser
 
 

@@ -373,7 +373,7 @@ MADE_UP_DOCUMENT = ROOT / "docs" / "made-up.md"
         ("see `layers/core/signing_keys/routes.py`", "see `layers/core/signing_keys/no_such_module.py`"),
         ("see `signing_keys/routes.py`", "see `signing_keys/no_such_module.py`"),
         (
-            "`tests/unit/test_routes.py::test_every_resource_falls_back_to_method_not_allowed_and_only_those`",
+            "`tests/unit/test_routes.py::test_an_unknown_operation_id_names_the_table`",
             "`tests/unit/test_routes.py::test_no_such_behaviour`",
         ),
         ("`test_operations_are_the_route_tables` in `tests/unit/test_openapi.py`",

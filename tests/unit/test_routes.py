@@ -1,5 +1,6 @@
-"""The route table (signing_keys.routes) and template.yaml declare the same API. Adding a route means a row in
-the table, the handler, and the `Api` event (plus the resource's ANY fallback): these tests name what is missing."""
+"""The route table (signing_keys.routes): what it derives from a route (resolver rule, policy resources, nearest
+route, Allow lists), its ids against the SDKs', and the gateway responses against the error mapping. template.yaml's
+`Api` events are generated from it (tests/unit/test_template_sections.py)."""
 
 from __future__ import annotations
 
@@ -14,34 +15,6 @@ from signing_keys import api, routes
 from signing_keys.errors import Unauthenticated
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
-
-TEMPLATE_ROUTES = Template(TEMPLATE).routes()
-
-
-def declared(route: routes.Route) -> tuple[str, str, str, str | None]:
-    return route.method, route.path, route.function, None if route.auth is routes.Auth.NONE else route.auth.value
-
-
-def test_every_table_route_is_an_api_event_in_the_template() -> None:
-    in_template = {(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"}
-    missing = [declared(route) for route in routes.ROUTES if declared(route) not in in_template]
-    assert missing == [], "add an `Api` event (Method, Path, Auth) under the function in template.yaml"
-
-
-def test_every_api_event_of_the_template_is_in_the_table() -> None:
-    in_table = {declared(route) for route in routes.ROUTES}
-    extra = [(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"]
-    assert [event for event in extra if event not in in_table] == [], "add a row to signing_keys.routes.ROUTES"
-
-
-def test_every_resource_falls_back_to_method_not_allowed_and_only_those() -> None:
-    fallbacks = {(r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method == "ANY"}
-    expected = {
-        (path, routes.METHOD_NOT_ALLOWED_FUNCTION, None) for path in (*routes.resources(), *routes.UNMATCHED_RESOURCES)
-    }
-    assert fallbacks == expected, (
-        "each resource, `/` and `/{proxy+}` need `Method: ANY` → MethodNotAllowedFunction, Auth NONE"
-    )
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 The handlers register their operations from it (`signing_keys.api.operation`), the error mapping picks each
 route's dialect from it, MethodNotAllowedFunction answers `Allow` from it, the management authorizer allows its
-routes from it, and the OpenAPI document takes operation ids, tags, summaries and statuses from it.
-`tests/unit/test_routes.py` checks template.yaml against it. To add a route: a row here, the handler in one
-function, and the `Api` event in template.yaml (docs/conventions.md).
+routes from it, the OpenAPI document takes operation ids, tags, summaries and statuses from it, and `make template`
+writes template.yaml's `Api` events from it (signing_keys_local.template_sections). To add a route: a row here, the
+handler in one function, then `make template` and `make openapi` (docs/conventions.md).
 
 Free of heavy imports: the authorizer and MethodNotAllowedFunction read it on every cold start.
 """
