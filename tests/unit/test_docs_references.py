@@ -67,6 +67,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MAKE_TARGET_RULE = re.compile(r"^([A-Za-z0-9_.-]+(?:[ \t]+[A-Za-z0-9_.-]+)*)[ \t]*::?(?!=)", re.MULTILINE)
 _TARGET_WORD = re.compile(r"[A-Za-z0-9_.-]+")
 _TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-(?:[0-9a-f]{7}-)*-")  # a decision's heading slug, up to its title
 
 
 def github_slug(heading: str) -> str:
@@ -193,9 +194,11 @@ def _section_problem(file_name: str, heading: str, document: Path) -> str | None
     file = _markdown_file("README.md" if file_name == "README" else file_name, document)
     if file is None:
         return f"{file_name} does not exist"
-    # A section is named by its heading's first words: "§ Local" names "Local (`--media-dir`, `edge.py`)".
+    # A section is named by its heading's first words: "§ Local" names "Local (`--media-dir`, `edge.py`)"; a
+    # dated decision ("2026-12-02 (a1b2c3d) — Title") by its title's.
     named = github_slug(" ".join(heading.split()))
-    if not any(anchor == named or anchor.startswith(f"{named}-") for anchor in _anchors_of(file)):
+    titles = {_DATED.sub("", anchor) for anchor in _anchors_of(file)}
+    if not any(title == named or title.startswith(f"{named}-") for title in titles):
         return f"{file.relative_to(ROOT)} has no heading {' '.join(heading.split())!r}"
     return None
 
