@@ -160,12 +160,16 @@ def _table_name(template: Template) -> str:
 
 def seed_credential(template: Template, credential: SeededCredential) -> None:
     from signing_keys.credentials import CredentialService
-    from signing_keys.store import KeyStore, secret_hash
+    from signing_keys.store.credential_items import secret_hash
+    from signing_keys.store.credentials import CredentialRepository
 
-    store = KeyStore.connect(_table_name(template))
-    if CredentialService(store).issue(credential.workspace_id, credential.token_id, credential.secret) is not None:
+    credentials = CredentialRepository.connect(_table_name(template))
+    if (
+        CredentialService(credentials).issue(credential.workspace_id, credential.token_id, credential.secret)
+        is not None
+    ):
         return
-    existing = store.get_credential(secret_hash(credential.secret))
+    existing = credentials.get_credential(secret_hash(credential.secret))
     if existing is None or (existing.workspace_id, existing.token_id) != (
         credential.workspace_id,
         credential.token_id,

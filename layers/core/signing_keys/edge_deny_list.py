@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from signing_keys.models import RevocationType
-from signing_keys.store import cutoffs_from_item, key_from_item, revocation_from_item
+from signing_keys.store.key_items import key_from_item
+from signing_keys.store.revocation_items import revocation_from_item
+from signing_keys.store.workspace_items import cutoffs_from_item
 
 # What besides the session's own length may pass between a change and the last session it covers: the clock skew
 # the verifier allows, and a margin for the Function's clock.

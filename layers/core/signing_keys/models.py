@@ -108,8 +108,10 @@ class RevocationPage:
 
 @dataclass(frozen=True, slots=True)
 class Rotation:
-    """A key's successor, when the key it replaces stops verifying, and the audit entry of the change."""
+    """The key it replaces as read (the write holds only if that key is still at this revision), its successor,
+    when the replaced key stops verifying, and the audit entry of the change."""
 
+    replaces: SigningKey
     successor: SigningKey
     old_key_expires_at: datetime
     audit: AuditEntry
