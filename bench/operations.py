@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bench.harness import Sample, interleaved
 from signing_keys.credentials import CredentialService
-from signing_keys.store import KeyStore
+from signing_keys.store.credentials import CredentialRepository
+from signing_keys.store.table import Table
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.examples import authorized, request
 from signing_keys_local.stack import Stack
@@ -145,7 +146,7 @@ def _bare_transaction_seconds(rounds: int) -> float:
 
 
 def reads_and_writes(stack: Stack, rounds: int) -> list[Row]:
-    credentials = CredentialService(KeyStore(boto3.client("dynamodb"), stack.table_name))
+    credentials = CredentialService(CredentialRepository(Table(boto3.client("dynamodb"), stack.table_name)))
     credentials.issue("bench")
     create_handler = stack.host.handler("CreateKeyFunction")
     context = LambdaContext("bench")

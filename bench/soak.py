@@ -162,6 +162,7 @@ def _runner() -> Iterator[Target]:
                 str(port),
                 "--quiet",
                 "--no-throttle",
+                "--in-memory",  # a soak measures the runner, not the journal; and it never leaves state behind
             ),
             *("--credential", f"{WORKSPACE}:{TOKEN_ID}:{SECRET}", "--parameter-overrides", "LogLevel=WARNING"),
         ],

@@ -19,7 +19,7 @@ from signing_keys import keys
 from signing_keys.config import Settings
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
-from signing_keys.store import VerificationItems
+from signing_keys.store.keys import VerificationItems
 from signing_keys.verification import TokenVerifier
 
 Row = tuple[str, str, float | None, str]

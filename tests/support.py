@@ -12,7 +12,8 @@ import boto3
 
 from signing_keys.credentials import CredentialService, IssuedCredential
 from signing_keys.models import Scope
-from signing_keys.store import KeyStore
+from signing_keys.store.credentials import CredentialRepository
+from signing_keys.store.table import Table
 from signing_keys_local.events import LambdaContext
 from signing_keys_local.functions import FunctionHost
 from signing_keys_local.gateway import Gateway
@@ -43,11 +44,11 @@ class LocalFunctions:
         return boto3.client("dynamodb")
 
     @property
-    def store(self) -> KeyStore:
-        return KeyStore(self.dynamodb, self.table_name)
+    def table(self) -> Table:
+        return Table(self.dynamodb, self.table_name)
 
     def credential(self, workspace: str = "ws-a", scope: Scope = Scope.WRITE) -> IssuedCredential:
-        issued = CredentialService(self.store).issue(workspace, scope=scope)
+        issued = CredentialService(CredentialRepository(self.table)).issue(workspace, scope=scope)
         assert issued is not None
         return issued
 

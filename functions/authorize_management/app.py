@@ -16,10 +16,10 @@ from signing_keys.config import Settings
 from signing_keys.credentials import CredentialService
 from signing_keys.errors import Unauthenticated
 from signing_keys.observability import instrumented, logger
-from signing_keys.store import KeyStore
+from signing_keys.store.credentials import CredentialRepository
 
 settings = Settings.from_env()
-credentials = CredentialService(KeyStore.connect(settings.table_name))
+credentials = CredentialService(CredentialRepository.connect(settings.table_name))
 
 
 def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -38,7 +38,8 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     # API Gateway caches this policy per credential, so it allows every management route, not just this one.
     for route in routes.guarded_by(routes.Auth.MANAGEMENT):
-        policy.allow_route(route.method, route.policy_resource)
+        for resource in route.policy_resources:
+            policy.allow_route(route.method, resource)
     return policy.asdict()
 
 

@@ -1,10 +1,11 @@
 """PlaybackAuthorizer: verifies the viewer's token (`?token=` or `Authorization: Bearer`) for one workspace's media,
-for API Gateway routes with `workspaceId` and `mediaId` path parameters (customers may attach it to their own).
+for API Gateway routes with `workspaceId` and `mediaId` path parameters. No route of this API uses it (the playback
+function verifies, so that a refusal carries its reason); customers attach it to routes of their own.
 
 Only the route's workspace's keys verify: a token signed by another tenant's key is an unknown key (401).
 Invalid token → 401; a valid token for another media or a disabled key → 403 (explicit Deny).
-Never cached by API Gateway (ReauthorizeEvery 0); the verifier's own key cache (KeyCacheMillis) bounds how late a
-revoked key is refused.
+Attach it uncached (`ReauthorizeEvery: 0`): a cached allow would outlive a revocation, or let a token reach another
+media. The verifier's own key cache (KeyCacheMillis) bounds how late a revoked key is refused.
 
 The allow names exactly the request's own method ARN, however the path was spelled (`movie%2D42`, a trailing
 `/`): an allow for another spelling would be refused by API Gateway after a single-use token was already spent.

@@ -1,7 +1,8 @@
 """`signing-keys-local`: the API on this machine without Docker, like `sam local start-api` / `invoke`.
 
 signing-keys-local start-api [--port 3000] [--parameter-overrides KeyLimit=3] [--credential WS:TOKEN:SECRET]
-                             [--max-containers 4] [--no-throttle]
+                             [--state-dir .signing-keys-local | --in-memory] [--fresh] [--dynamodb-port N]
+                             [--max-containers 4] [--max-connections 128] [--request-timeout 30] [--no-throttle]
 signing-keys-local invoke CreateKeyFunction -e events/create_key.json
 signing-keys-local generate-event-files [--out events]
 signing-keys-local inline-edge-function [--root .]
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import ipaddress
 import json
 import os
 import signal
@@ -22,14 +24,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
 from signing_keys_local.containers import DEFAULT_MAX_CONTAINERS, ContainerHost
 from signing_keys_local.edge_host import EdgeHostError
 from signing_keys_local.functions import FunctionHost, InvocationFailed
+from signing_keys_local.journal import Journal
+from signing_keys_local.server import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS
+from signing_keys_local.state import DEFAULT_STATE_DIR, StateDir, StateDirInUse
 from signing_keys_local.template import LOCAL_REGION, Template, TemplateError
 
 if TYPE_CHECKING:
     from signing_keys_local.edge import LocalEdge
+    from signing_keys_local.sample import SampleSession
 
 DEFAULT_TEMPLATE = Path("template.yaml")
 # The bucket name the template sees when the runner plays the edge with a local directory as its origin.
@@ -91,16 +98,49 @@ def _point_aws_at(endpoint: str, embedded: bool) -> None:
         )
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
-    else:
-        os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
+        return
+    os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
+    if _is_loopback(endpoint) and boto3_credentials_missing():
+        # A DynamoDB on this machine (DynamoDB Local, another runner's) checks no signature, but boto3 signs and
+        # stops without credentials. Credentials the user has are kept: DynamoDB Local keeps one database per
+        # access key unless started with -sharedDb, so they choose which database this run sees.
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
+
+
+def _is_loopback(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def boto3_credentials_missing() -> bool:
+    import boto3
+
+    return boto3.Session().get_credentials() is None
 
 
 @contextlib.contextmanager
-def local_dynamodb(template: Template, endpoint: str | None) -> Iterator[str]:
-    """The embedded DynamoDB (or `endpoint`), with the template's table in it."""
-    from signing_keys_local.dynamodb import EmbeddedDynamoDB, ensure_table
+def local_dynamodb(
+    template: Template, endpoint: str | None, port: int = 0, journal: Journal | None = None
+) -> Iterator[str]:
+    """The embedded DynamoDB (on `port`, 0 for any free one; restored from and writing to `journal` if given),
+    or `endpoint`, with the template's table in it."""
+    from signing_keys_local.dynamodb import EmbeddedDynamoDB, PortUnavailable, ensure_table
 
-    embedded = EmbeddedDynamoDB().start() if endpoint is None else None
+    embedded = None
+    if endpoint is None:
+        try:
+            embedded = EmbeddedDynamoDB(port=port, journal=journal).start()
+        except PortUnavailable as error:
+            if error.errno == errno.EADDRINUSE:
+                raise RunnerError(
+                    f"port {port} is already in use; choose another with --dynamodb-port (or leave it out)"
+                ) from None
+            raise RunnerError(f"cannot start the embedded DynamoDB on port {port}: {error.strerror}") from None
     try:
         url = embedded.endpoint_url if embedded is not None else str(endpoint)
         _point_aws_at(url, embedded is not None)
@@ -120,12 +160,16 @@ def _table_name(template: Template) -> str:
 
 def seed_credential(template: Template, credential: SeededCredential) -> None:
     from signing_keys.credentials import CredentialService
-    from signing_keys.store import KeyStore, secret_hash
+    from signing_keys.store.credential_items import secret_hash
+    from signing_keys.store.credentials import CredentialRepository
 
-    store = KeyStore.connect(_table_name(template))
-    if CredentialService(store).issue(credential.workspace_id, credential.token_id, credential.secret) is not None:
+    credentials = CredentialRepository.connect(_table_name(template))
+    if (
+        CredentialService(credentials).issue(credential.workspace_id, credential.token_id, credential.secret)
+        is not None
+    ):
         return
-    existing = store.get_credential(secret_hash(credential.secret))
+    existing = credentials.get_credential(secret_hash(credential.secret))
     if existing is None or (existing.workspace_id, existing.token_id) != (
         credential.workspace_id,
         credential.token_id,
@@ -145,18 +189,52 @@ def _load(path: Path, overrides: Sequence[str]) -> tuple[Template, FunctionHost]
 
 
 # -- start-api ----------------------------------------------------------------------------------------
-def _banner(url: str, credential: SeededCredential, generated: bool, out: TextIO) -> None:
-    # A seeded secret is the caller's own: it is not echoed into terminals and CI logs.
-    secret = credential.secret if generated else "<secret>"
+def _sample(template: Template, media_dir: Path, state: StateDir | None, url: str) -> SampleSession | None:
+    from signing_keys.config import Settings
+    from signing_keys_local.sample import sample_session
+
+    settings = Settings(
+        table_name=_table_name(template),
+        key_limit=int(template.parameters["KeyLimit"]),
+        max_token_lifetime_seconds=int(template.parameters["MaxTokenLifetimeSeconds"]),
+    )
+    return sample_session(settings, media_dir, state, url)
+
+
+def _playback_lines(url: str, secret: str, sample: SampleSession | None) -> str:
+    """The banner's playback part: the sample playing, then the steps of the README's quick start."""
+    if sample is None:
+        return ""
+    return f"""
+Watch the protected sample play (exchange, then every segment checked at the local edge):
+  {sample.player_url}
+Then with your own key (README.md, "Quick start: a protected video playing in five minutes"):
+  export KEYS=$(mktemp -d); umask 077    # the private key goes to a file only you can read
+  curl -s -H 'Authorization: Bearer {secret}' -X POST {url}/access-control/signing-key > $KEYS/key.json
+  TOKEN=$(.venv/bin/python -m signing_keys_tools.tokens sign --key $KEYS/key.json --media sample --jti my-token-1)
+  echo "{url}/demo?workspace=dev&media=sample&token=$TOKEN"    # open it in a browser: it plays
+  curl -s -w '\\n' -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/revocations \\
+       -d '{{"jti": "my-token-1"}}'    # the page stops, saying why (jti_revoked)
+  curl -s -w '\\n' -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' {url}/tokens/verify \\
+       -d "{{\\"token\\": \\"$TOKEN\\", \\"mediaId\\": \\"sample\\"}}"   # why a token is refused, check by check
+"""
+
+
+def _banner(
+    url: str, credential: SeededCredential, origin: str | None, sample: SampleSession | None, out: TextIO
+) -> None:
+    """`origin`: where a development credential comes from; None for a seeded one, whose secret is the caller's
+    own and is not echoed into terminals and CI logs."""
+    secret = credential.secret if origin is not None else "<secret>"
     basic = f"{credential.token_id}:{secret}"
-    origin = "generated for this run" if generated else "seeded"
+    origin = origin or "seeded"
     print(
         f"""
 Signing Keys API running at {url}  (Ctrl-C to stop; API docs at {url}/docs)
 Credential ({origin}): workspace {credential.workspace_id}
   token id: {credential.token_id}
   secret:   {secret}
-
+{_playback_lines(url, secret, sample)}
 FastPix dialect (HTTP Basic):
   curl -s -u '{basic}' -X POST {url}/iam/signing-keys
   curl -s -u '{basic}' '{url}/iam/signing-keys?limit=10&offset=1'
@@ -197,6 +275,83 @@ def _edge(template: Template, media_dir: Path, containers: ContainerHost, dynamo
         edge.close()
 
 
+def _open_state(args: argparse.Namespace) -> StateDir | None:
+    """The state directory, held by this runner (emptied first with --fresh); None with --in-memory."""
+    if args.in_memory:
+        return None
+    path = args.state_dir or DEFAULT_STATE_DIR
+    try:
+        state = StateDir(path)
+    except StateDirInUse as error:
+        raise RunnerError(str(error)) from None
+    except OSError as error:
+        raise RunnerError(f"cannot use {path} as the state directory: {error.strerror}") from None
+    if args.fresh:
+        state.wipe()
+    return state
+
+
+def _report_state(state: StateDir | None, journal: Journal | None, endpoint: str | None) -> None:
+    if state is None:
+        print("State: in memory (--in-memory): nothing is kept after this run", file=sys.stderr, flush=True)
+        return
+    if journal is None:
+        print(f"State: {endpoint} keeps the data; {state.path} the development credential", file=sys.stderr)
+        return
+    ignored = f", ignored {journal.ignored_lines} unreadable line(s)" if journal.ignored_lines else ""
+    restored = f"restored {journal.entries_read} journal entries{ignored}"
+    print(f"State: {state.path} ({restored}; --fresh to start empty)", file=sys.stderr, flush=True)
+
+
+def _development_credential(state: StateDir | None) -> tuple[SeededCredential, str]:
+    """The credential for when none is seeded: the one an earlier start kept, else a new one (kept for the next)."""
+    import secrets
+    import uuid
+
+    if state is None:
+        return SeededCredential(
+            DEV_WORKSPACE, f"dev-{uuid.uuid4()}", secrets.token_urlsafe(32)
+        ), "generated for this run"
+    saved = state.saved_credential()
+    if saved is not None:
+        return SeededCredential(*saved), f"kept in {state.credential_path}"
+    credential = SeededCredential(DEV_WORKSPACE, f"dev-{uuid.uuid4()}", secrets.token_urlsafe(32))
+    state.save_credential(credential.workspace_id, credential.token_id, credential.secret)
+    return credential, f"generated, kept in {state.credential_path}"
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    """The template parameters: the flags', and the edge's bucket when a media directory stands in for it."""
+    overrides = list(args.parameter_overrides)
+    if args.media_dir is not None and not any("EdgeMediaBucketName" in value for value in overrides):
+        overrides.append(f"EdgeMediaBucketName={LOCAL_MEDIA_BUCKET}")
+    return overrides
+
+
+def _seeded_credentials(
+    args: argparse.Namespace, template: Template, state: StateDir | None
+) -> tuple[SeededCredential, str | None]:
+    """Seed the flags' credentials (or the development one) and return the first, and where a generated one lives."""
+    credentials = list(args.credential)
+    origin = None
+    if not credentials:
+        development, origin = _development_credential(state)
+        credentials = [development]
+    for credential in credentials:
+        seed_credential(template, credential)
+    return credentials[0], origin
+
+
+def _documents(in_process: FunctionHost) -> dict[str, tuple[str, bytes]]:
+    """The runner's own pages: the OpenAPI document and /docs (from the Powertools resolvers), and /demo."""
+    from signing_keys_local import openapi, player
+
+    served: dict[str, tuple[str, bytes]] = {}
+    if any(getattr(in_process.module(f), "app", None) is not None for f in in_process.functions):
+        served = openapi.documents(openapi.build(in_process))
+    return {**served, **player.documents()}
+
+
 def _warm_up(containers: ContainerHost) -> None:
     try:
         containers.warm_up()
@@ -205,20 +360,18 @@ def _warm_up(containers: ContainerHost) -> None:
 
 
 def start_api(args: argparse.Namespace) -> int:
-    from signing_keys_local import openapi
     from signing_keys_local.gateway import Gateway
     from signing_keys_local.server import LocalApiServer
 
     started = time.monotonic()
+    if args.dynamodb_endpoint is not None and args.dynamodb_port:
+        raise RunnerError("--dynamodb-port is the embedded DynamoDB's; with --dynamodb-endpoint there is none")
     # Containers write to the same streams as the runner, so a line must reach them in one write: print() writes
     # its text and its newline apart, which write_through would pass on as two writes.
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
     # Requests go to containers (worker processes); the handlers are imported here too, for the OpenAPI document.
-    overrides = list(args.parameter_overrides)
-    if args.media_dir is not None and not any("EdgeMediaBucketName" in value for value in overrides):
-        overrides.append(f"EdgeMediaBucketName={LOCAL_MEDIA_BUCKET}")  # the edge, with DIR as its origin
-    template, in_process = _load(args.template, overrides)
+    template, in_process = _load(args.template, _overrides(args))
     try:
         containers = ContainerHost(template, max_containers=args.max_containers)
         gateway = Gateway(template, containers, throttling=not args.no_throttle)
@@ -226,7 +379,13 @@ def start_api(args: argparse.Namespace) -> int:
         raise RunnerError(str(error)) from None
     try:
         # Bind first: a taken port is the most common failure, and it should cost nothing to find out.
-        server = LocalApiServer((args.host, args.port), gateway, quiet=args.quiet)
+        server = LocalApiServer(
+            (args.host, args.port),
+            gateway,
+            quiet=args.quiet,
+            max_connections=args.max_connections,
+            request_timeout=args.request_timeout,
+        )
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise RunnerError(
@@ -235,23 +394,21 @@ def start_api(args: argparse.Namespace) -> int:
         raise RunnerError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with local_dynamodb(template, args.dynamodb_endpoint) as dynamodb_url, contextlib.ExitStack() as stack:
+        state = _open_state(args)
+        journal = state.journal() if state is not None and args.dynamodb_endpoint is None else None
+        with (
+            local_dynamodb(template, args.dynamodb_endpoint, args.dynamodb_port, journal) as dynamodb_url,
+            contextlib.ExitStack() as stack,
+        ):
             print(f"DynamoDB: {dynamodb_url}", file=sys.stderr, flush=True)
+            _report_state(state, journal, args.dynamodb_endpoint)
             if args.media_dir is not None:
                 server.edge = stack.enter_context(_edge(template, args.media_dir, containers, dynamodb_url))
-            credentials = list(args.credential)
-            generated = not credentials
-            if generated:
-                import secrets
-                import uuid
-
-                credentials = [SeededCredential(DEV_WORKSPACE, f"dev-{uuid.uuid4()}", secrets.token_urlsafe(32))]
-            for credential in credentials:
-                seed_credential(template, credential)
+            credential, origin = _seeded_credentials(args, template, state)
             in_process.load_all()  # an import error stops the runner now, not on the first request
-            if any(getattr(in_process.module(f), "app", None) is not None for f in in_process.functions):
-                server.documents = openapi.documents(openapi.build(in_process))  # from the Powertools resolvers
-            _banner(server.url, credentials[0], generated, sys.stdout)
+            server.documents = _documents(in_process)
+            sample = _sample(template, args.media_dir, state, server.url) if server.edge is not None else None
+            _banner(server.url, credential, origin, sample, sys.stdout)
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
             # One warm container per function, started behind the first requests (each would start its own).
             threading.Thread(target=_warm_up, args=(containers,), name="warm-up", daemon=True).start()
@@ -263,8 +420,9 @@ def start_api(args: argparse.Namespace) -> int:
         containers.close()
     print("stopped", file=sys.stderr, flush=True)
     sys.stdout.flush()
-    # Everything the runner holds is in memory and the containers are gone: nothing needs an orderly teardown
-    # (the embedded DynamoDB's table, however large, would only be freed object by object), so leave at once.
+    # The containers are gone and every write is in the journal already (each is flushed as it is made): nothing
+    # needs an orderly teardown (the embedded DynamoDB's table, however large, would only be freed object by
+    # object), so leave at once.
     os._exit(0)
 
 
@@ -368,12 +526,36 @@ def inline_edge_function(args: argparse.Namespace) -> int:
     return 0
 
 
+def generate_template_sections(args: argparse.Namespace) -> int:
+    from signing_keys_local.template_sections import GenerationError, write
+
+    try:
+        print(write(args.root))
+    except GenerationError as error:
+        raise RunnerError(str(error)) from error
+    return 0
+
+
 # -- entry point --------------------------------------------------------------------------------------
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number, 0 to 65535")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -403,6 +585,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="WORKSPACE:TOKEN_ID:SECRET",
         help="seed a known credential (repeatable); without one a development credential is generated",
     )
+    api.add_argument(
+        "--dynamodb-port",
+        type=_port,
+        default=0,
+        metavar="N",
+        help="the embedded DynamoDB's port on 127.0.0.1 (default: any free port; printed at start)",
+    )
+    kept = api.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where keys, credentials and the audit trail are kept across restarts (default {DEFAULT_STATE_DIR}/)",
+    )
+    kept.add_argument("--in-memory", action="store_true", help="keep nothing: every start is empty")
+    api.add_argument("--fresh", action="store_true", help="start empty: delete what the state directory kept")
     api.add_argument("--quiet", action="store_true", help="no per-request log lines")
     api.add_argument(
         "--media-dir",
@@ -417,6 +615,21 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_CONTAINERS,
         metavar="N",
         help=f"warm containers per function at most; beyond, requests wait for one (default {DEFAULT_MAX_CONTAINERS})",
+    )
+    api.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections served at once; more wait to be accepted (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    api.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="a request's head and body must arrive within this many seconds of its first byte, else 408 "
+        f"(default {DEFAULT_REQUEST_TIMEOUT_SECONDS:g})",
     )
     api.add_argument(
         "--no-throttle",
@@ -443,6 +656,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     edge.add_argument("--root", type=Path, default=Path("."), help="the checkout holding template.yaml and edge/")
     edge.set_defaults(run=inline_edge_function)
+    sections = commands.add_parser(
+        "generate-template-sections",
+        help="rewrite template.yaml's per-function sections (API events, log groups, alarm and dashboard rows) "
+        "from the route table",
+    )
+    sections.add_argument("--root", type=Path, default=Path("."), help="the checkout holding template.yaml")
+    sections.set_defaults(run=generate_template_sections)
     return parser
 
 

@@ -1,5 +1,5 @@
 """Records the DynamoDB requests each of the template's functions makes, for the IAM evaluation that checks them
-against the function's own policy (tests/iam, docs/iam.md § Evaluated, not read).
+against the function's own policy (tests/iam, docs/iam.md#evaluated-not-read).
 
 Off unless `SIGNING_KEYS_DYNAMODB_CALL_LOG` names a directory: then every process (the test process, the runner's
 containers) appends JSON lines to its own file there, one per item request, so that runner subprocesses record

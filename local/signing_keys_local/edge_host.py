@@ -1,6 +1,6 @@
 """The CloudFront Function under Node.js, for the runner: starts edge/local_host.mjs (the deployed
 edge/viewer_request.js, reading the runner's KeyValueStore over HTTP), and turns an HTTP request into the
-viewer-request event CloudFront would hand the Function (docs/edge.md § Local host).
+viewer-request event CloudFront would hand the Function (docs/edge.md § The local host).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 from signing_keys.authorizer_context import ManagementContext
 from signing_keys.key_ids import key_id_for_pem, revocation_id_for
 from signing_keys.models import Algorithm, Scope, SigningKey, from_iso8601
-from signing_keys.store import key_item
+from signing_keys.store.key_items import key_item
 from signing_keys_local.events import HttpRequest, authorizer_event, proxy_event
 from signing_keys_local.template import LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STACK
 

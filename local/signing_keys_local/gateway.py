@@ -10,13 +10,13 @@ import fnmatch
 import json
 import re
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from signing_keys.cache import MISS, TtlLruCache
 from signing_keys_local import gateway_responses
 from signing_keys_local.events import HttpRequest, authorizer_event, method_arn, proxy_event
 from signing_keys_local.functions import CallerGaveUp, FunctionInvoker, InvocationFailed
@@ -27,6 +27,10 @@ from signing_keys_local.throttling import Clock, StageThrottle
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
 # API Gateway waits for a Lambda authorizer no longer than for an integration.
 AUTHORIZER_PATIENCE_SECONDS = DEFAULT_INTEGRATION_TIMEOUT_MILLIS / 1000
+# Policies each authorizer's cache keeps at most, least recently used out. API Gateway documents no such bound,
+# but its cache is not the runner's memory: every spelling of a credential (`Basic` in any case, Bearer with more
+# spaces) is an identity of its own, and unbounded they grew the runner ~4 KB each without end.
+AUTHORIZER_CACHE_MAX_ENTRIES = 1000
 # What a Lambda proxy integration may return (anything else is a malformed response).
 _PROXY_RESULT_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 _SCALARS = (str, int, float, bool)
@@ -156,8 +160,11 @@ class Gateway:
         for route in template.routes():
             self.routes.setdefault(route.path, {})[route.method] = route
         self._resources = sorted((_Resource.of(p) for p in self.routes), key=lambda r: r.rank, reverse=True)
-        self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, Policy]] = {}
-        self._cache_lock = threading.Lock()
+        # One cache per authorizer, as each has its own TTL (its ReauthorizeEvery).
+        self._policies: dict[str, TtlLruCache[tuple[str, ...], Policy]] = {
+            name: TtlLruCache(authorizer.ttl_seconds, AUTHORIZER_CACHE_MAX_ENTRIES)
+            for name, authorizer in self.authorizers.items()
+        }
 
     # -- routing -------------------------------------------------------------------------------------
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -227,26 +234,21 @@ class Gateway:
         if identity is None:
             # API Gateway answers 401 itself, without calling the authorizer, when an identity source is missing.
             raise Rejected(gateway_responses.UNAUTHORIZED)
-        cache_key = (authorizer.name, identity)
         started = time.monotonic()
-        policy = self._cached(cache_key) if authorizer.ttl_seconds > 0 and identity else None
-        if policy is None:
+        cache = self._policies[authorizer.name]
+        loaded_at = cache.now()
+        # Without identity sources there is nothing to key a cache on: API Gateway calls the authorizer each time.
+        cached = cache.cached(identity, loaded_at) if identity else MISS
+        if isinstance(cached, Policy):
+            policy = cached
+        else:
             policy = self._run_authorizer(authorizer, request)
-            if authorizer.ttl_seconds > 0 and identity:
-                with self._cache_lock:
-                    self._cache[cache_key] = (time.monotonic() + authorizer.ttl_seconds, policy)
+            if identity:
+                cache.store(identity, policy, loaded_at)  # a TTL of 0 stores nothing
         refused = policy.verdict(method_arn(request.stage, request.method, request.path))
         if refused is not None:
             raise Rejected(refused)
         return {**policy.context, "integrationLatency": int((time.monotonic() - started) * 1000)}
-
-    def _cached(self, key: tuple[str, tuple[str, ...]]) -> Policy | None:
-        with self._cache_lock:
-            entry = self._cache.get(key)
-            if entry is None or entry[0] < time.monotonic():
-                self._cache.pop(key, None)
-                return None
-            return entry[1]
 
     def _run_authorizer(self, authorizer: Authorizer, request: HttpRequest) -> Policy:
         try:

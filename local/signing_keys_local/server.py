@@ -5,15 +5,23 @@ a request line plus header values over API Gateway's 10,240-byte quota, a body o
 strictly (Content-Length, or `Transfer-Encoding: chunked` decoded), so that no part of a body can ever be read
 as a further request on the connection, and answers a malformed request line, header block or body framing
 with a 400 and a closed connection.
+
+What a client controls never grows the runner without bound: at most `max_connections` connections are served
+at once (more wait in the listen backlog, held by the kernel, until one closes); a request must arrive whole,
+head and body, within `request_timeout` seconds of its first byte (else 408 and a closed connection); and the
+bodies held at once, from the first byte read until the answer is sent, total at most MAX_BODY_BYTES_IN_FLIGHT
+(a body beyond that is read and dropped, never kept, and answered with the gateway's THROTTLED 429).
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+import json
 import re
 import socket
 import sys
+import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,8 +39,18 @@ MAX_HEAD_BYTES = 10_240
 # What the runner reads of a header block before refusing it unparsed: room for the header names on top.
 _MAX_HEAD_READ_BYTES = 2 * MAX_HEAD_BYTES
 _MAX_CHUNK_LINE_BYTES = 1024
-# A connection that sends nothing for this long is closed (a half-sent request never holds a thread forever).
+# A connection that sends nothing for this long between requests is closed.
 IDLE_TIMEOUT_SECONDS = 60
+# A request (head and body) must arrive whole this long after its first byte: a client sending a byte now and
+# then (slowloris) is cut here, not kept for as long as it likes. 30 s is API Gateway's own integration limit,
+# so a deployed client that sends its request within the time the API may take to answer is never cut.
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 30.0
+# Connections served at once; each is a thread. More wait in the listen backlog until one closes.
+DEFAULT_MAX_CONNECTIONS = 128
+# Request bodies held at once (each also becomes the event's text and a container's copy): five at API
+# Gateway's 10 MB quota.
+MAX_BODY_BYTES_IN_FLIGHT = 5 * MAX_PAYLOAD_BYTES
+_DRAIN_BYTES = 64 * 1024
 _HEADER_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:")  # RFC 9110 token, then the colon: no folding
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
 _HTTP_VERSIONS = {"HTTP/1.0", "HTTP/1.1"}
@@ -49,13 +67,35 @@ class LocalApiServer(ThreadingHTTPServer):
         gateway: Gateway,
         quiet: bool = False,
         documents: dict[str, tuple[str, bytes]] | None = None,
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
     ) -> None:
         self.gateway = gateway
         self.quiet = quiet
         self.documents = documents or {}
         # CloudFront in front of the media (`--media-dir`): `/m/...` goes there instead of to the API.
         self.edge: LocalEdge | None = None
+        self.request_timeout = request_timeout
+        self.body_budget = _BodyBudget(MAX_BODY_BYTES_IN_FLIGHT)
+        self._connection_slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, _RequestHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        # At the cap, accept nothing: the next connection waits in the kernel's backlog, costing the runner nothing.
+        self._connection_slots.acquire()
+        try:
+            return super().get_request()
+        except BaseException:
+            self._connection_slots.release()
+            raise
+
+    def shutdown_request(self, request: Any) -> None:
+        """socketserver calls this exactly once for each connection get_request accepted."""
+        try:
+            super().shutdown_request(request)
+        finally:
+            self._connection_slots.release()
 
     @property
     def url(self) -> str:
@@ -66,6 +106,71 @@ class LocalApiServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # the client went away mid-answer: nothing to answer, nothing to report
         super().handle_error(request, client_address)
+
+
+class _BodyBudget:
+    """The request body bytes the runner holds at once, across connections."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def reserve(self, size: int) -> bool:
+        with self._lock:
+            if self._held + size > self._limit:
+                return False
+            self._held += size
+            return True
+
+    def release(self, size: int) -> None:
+        with self._lock:
+            self._held -= size
+
+
+class _DeadlinePassed(Exception):
+    """The request did not arrive whole within the server's request_timeout."""
+
+
+class _DeadlineReader(socket.SocketIO):
+    """The connection's reads: before a request's first byte, the idle timeout; from it on, each read gets what
+    remains of the request's deadline. Writes keep the idle timeout."""
+
+    def __init__(self, connection: socket.socket, request_timeout: float) -> None:
+        super().__init__(connection, "rb")
+        self._connection = connection
+        self._request_timeout = request_timeout
+        self._deadline: float | None = None
+
+    def begin_request(self) -> None:
+        self._deadline = None  # the clock starts at the next request's first byte
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self._deadline is None:
+            read = super().readinto(buffer)  # TimeoutError after the idle timeout: http.server closes quietly
+            if read:
+                self._deadline = time.monotonic() + self._request_timeout
+            return read
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassed
+        self._connection.settimeout(min(remaining, IDLE_TIMEOUT_SECONDS))
+        try:
+            return super().readinto(buffer)
+        except TimeoutError:
+            raise _DeadlinePassed from None
+        finally:
+            self._connection.settimeout(IDLE_TIMEOUT_SECONDS)
+
+
+def request_timeout() -> GatewayResult:
+    """A request that did not arrive in time. API Gateway has no gateway response for this (its front answers
+    it before any API is chosen), so the runner answers 408 in the union error shape of its own."""
+    # pydantic and Powertools: loaded by start-api anyway, not at import
+    from signing_keys.http_errors import error_body
+
+    body = json.dumps(error_body("", 408, "Request timeout"), separators=(",", ":")).encode("utf-8")
+    return GatewayResult(408, [("Content-Type", "application/json")], body)
 
 
 class _Refused(Exception):
@@ -88,6 +193,25 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # The head and the body go out in two writes; with Nagle's algorithm the second waits for the client's
     # delayed ACK (~40 ms per response on a keep-alive connection).
     disable_nagle_algorithm = True
+    _reader: _DeadlineReader
+    _reserved = 0
+
+    def setup(self) -> None:
+        super().setup()
+        self._reader = _DeadlineReader(self.connection, self.server.request_timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        self._started = time.monotonic()
+        self.command, self.path, self.request_version, self.requestline = "", "", "HTTP/1.0", ""
+        self._reader.begin_request()
+        try:
+            super().handle_one_request()
+        except _DeadlinePassed:
+            self.close_connection = True
+            self._answer(request_timeout())
+        finally:
+            self._release_body()
 
     # -- the request head --------------------------------------------------------------------------------
     def parse_request(self) -> bool:
@@ -157,10 +281,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(lengths[0]) if lengths else 0
         if length > MAX_PAYLOAD_BYTES:
             raise _Refused(self.server.gateway.gateway_response("REQUEST_TOO_LARGE"))
-        return self._read_exactly(length) if length > 0 else None
+        if length == 0:
+            return None
+        if not self._reserve(length):
+            self._drop(length)
+            raise _Refused(self.server.gateway.gateway_response("THROTTLED"))
+        return self._read_exactly(length)
+
+    def _reserve(self, size: int) -> bool:
+        """Hold `size` more body bytes of the server's budget until this request is answered."""
+        if not self.server.body_budget.reserve(size):
+            return False
+        self._reserved += size
+        return True
+
+    def _release_body(self) -> None:
+        self.server.body_budget.release(self._reserved)
+        self._reserved = 0
+
+    def _drop(self, size: int) -> None:
+        """Read `size` body bytes and keep none: the client is answered cleanly once it has sent its request."""
+        while size > 0:
+            dropped = len(self.rfile.read(min(size, _DRAIN_BYTES)))
+            if not dropped:
+                raise _Refused(problem(400, "incomplete body"))
+            size -= dropped
 
     def _read_chunked(self) -> bytes:
         body = bytearray()
+        received = 0
+        over_budget = False
         while True:
             line = self.rfile.readline(_MAX_CHUNK_LINE_BYTES + 1)
             size_field = line.split(b";", 1)[0].strip()  # chunk extensions are ignored, as RFC 9112 allows
@@ -169,10 +319,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             size = int(size_field, 16)
             if size == 0:
                 self._read_header_block(_MAX_HEAD_READ_BYTES)  # the trailer section, discarded
+                if over_budget:
+                    raise _Refused(self.server.gateway.gateway_response("THROTTLED"))
                 return bytes(body)
-            if len(body) + size > MAX_PAYLOAD_BYTES:
+            received += size
+            if received > MAX_PAYLOAD_BYTES:
                 raise _Refused(self.server.gateway.gateway_response("REQUEST_TOO_LARGE"))
-            body += self._read_exactly(size)
+            over_budget = over_budget or not self._reserve(size)
+            if over_budget:
+                self._drop(size)
+            else:
+                body += self._read_exactly(size)
             if self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise _Refused(problem(400, "malformed chunked body"))
 

@@ -60,10 +60,12 @@ def test_policy_covers_every_management_route_and_nothing_else(api: LocalApi) ->
     def allowed(method: str, path: str) -> bool:
         return any(fnmatch.fnmatchcase(f"{prefix}{method}{path}", pattern) for pattern in statement["Resource"])
 
-    # Then every management route is allowed, with any id, and no other route or method is
+    # Then every management route is allowed, with any id and with or without a trailing slash (API Gateway
+    # serves both), and no other route or method is
     for route in routes.ROUTES:
         concrete = re.sub(r"\{\w+\}", "some-id", route.path)
         assert allowed(route.method, concrete) == (route.auth is routes.Auth.MANAGEMENT), route
+        assert allowed(route.method, concrete + "/") == (route.auth is routes.Auth.MANAGEMENT), route
     assert not allowed("PUT", KEYS)
 
 

@@ -1,5 +1,5 @@
-"""POST/GET/DELETE /revocations through the gateway emulator: bodies, statuses and shapes as design.md section 8
-says; invalid input is a 4xx with both dialects' error fields, never a 500, and stores nothing."""
+"""POST/GET/DELETE /revocations through the gateway emulator: bodies, statuses and shapes as the README's "Revoke a
+token" section says; invalid input is a 4xx with both dialects' error fields, never a 500, and stores nothing."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def test_each_kind_of_revocation_is_created(api: LocalApi, body: Any, revoked_ty
     # Given a revocation of one kind
     # When it is posted
     reply = revoke(api, body)
-    # Then it is created, answered with its id, type, value, creation time and reason as given (no expiry: it
-    # stands until deleted)
+    # Then it is created, answered with its id, type, value, creation time and reason as given, and an expiry of
+    # null: it stands until deleted
     assert reply.status == 201, reply.body
     entry = reply.json()
     assert (entry["id"], entry["type"], entry["value"]) == (
@@ -51,7 +51,7 @@ def test_each_kind_of_revocation_is_created(api: LocalApi, body: Any, revoked_ty
     )
     assert entry.get("reason") == body.get("reason")
     assert entry["createdAt"] > 0
-    assert "expiresAt" not in entry
+    assert entry["expiresAt"] is None
 
 
 def test_the_same_revocation_again_is_200_with_the_standing_entry(api: LocalApi) -> None:

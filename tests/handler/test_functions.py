@@ -14,6 +14,7 @@ from signing_keys.dialects import fastpix, livepeer, neutral
 from signing_keys.key_ids import revocation_id_for
 from signing_keys.models import Actor, Algorithm, Scope, SigningKey, utc_now
 from signing_keys.service import KeyService
+from signing_keys.store.keys import KeyRepository
 from signing_keys.verification import VerifiedToken
 from signing_keys_local.events import proxy_event
 from signing_keys_local.examples import (
@@ -190,7 +191,7 @@ def playback_event(workspace: str, media: str, token: str) -> dict[str, Any]:
 
 def test_playback_answers_the_claims_of_a_token_it_verifies(functions: LocalFunctions) -> None:
     # Given a key of the example workspace and a token it signed for the example media
-    created = KeyService(functions.store, Settings(table_name=functions.table_name)).create_key(
+    created = KeyService(KeyRepository(functions.table), Settings(table_name=functions.table_name)).create_key(
         Actor.operator(EXAMPLE_WORKSPACE), default_algorithm=Algorithm.ES256
     )
     assert created.private_key_pem is not None

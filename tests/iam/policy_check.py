@@ -3,9 +3,9 @@ own IAM policy as template.yaml writes it, with a maintained IAM policy evaluato
 and negative controls built from the same requests, which must be denied.
 
 The recording (`signing_keys_local.dynamodb_calls`) gives each item request's facts; `request_context` turns them
-into the IAM request (action, resource ARN, condition keys): the model is documented in docs/iam.md § Evaluated,
-not read. Every function of the template with a DynamoDB policy must have been recorded: one that never was is
-listed, and fails the check, so a function added later is covered as soon as a test runs it.
+into the IAM request (action, resource ARN, condition keys): the model is documented in
+docs/iam.md#evaluated-not-read. Every function of the template with a DynamoDB policy must have been recorded:
+one that never was is listed, and fails the check, so a function added later is covered as soon as a test runs it.
 
 `python -m tests.iam.policy_check <records directory>` (`make iam`, after `make pytest` recorded): prints
 `IAM: N recorded calls allowed, M negative controls denied` and exits 0, or says what failed and exits 1.
@@ -105,7 +105,7 @@ def _hash_key(schema: list[dict[str, str]]) -> str:
 
 
 def request_context(record: dict[str, Any], stack: Stack) -> IamRequest:
-    """The IAM request an item request is authorized as (docs/iam.md § Evaluated, not read)."""
+    """The IAM request an item request is authorized as (docs/iam.md#evaluated-not-read)."""
     index = record.get("index")
     resource = stack.table_arn(record["table"]) + (f"/index/{index}" if index else "")
     context: dict[str, str | tuple[str, ...]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 import pytest
@@ -59,15 +61,17 @@ def runner_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "signing_keys_local.cli", *args]
 
 
-def start_runner(*args: str) -> Runner:
+def start_runner(*args: str, state_dir: Path | None = None, env: dict[str, str] | None = None) -> Runner:
+    """A runner on a free port; hermetic (`--in-memory`) unless it is given a state directory."""
     port = free_port()
+    state = ["--state-dir", str(state_dir)] if state_dir is not None else ["--in-memory"]
     process = subprocess.Popen(
-        runner_command("start-api", "--port", str(port), *args),
+        runner_command("start-api", "--port", str(port), *state, *args),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ),
+        env=dict(os.environ) if env is None else env,
     )
     runner = Runner(process, f"http://127.0.0.1:{port}")
     ready = threading.Event()
@@ -141,6 +145,36 @@ def browser(chromium: str) -> Iterator[Browser]:
         yield started
 
 
+# The edge (test_edge_over_http.py, test_player_over_edge.py): a runner with --media-dir and KeyCacheMillis at its
+# default, the sample under each test workspace, and a file of another media nothing may ever reach.
+SAMPLE = ROOT / "local" / "signing_keys_local" / "media" / "dev" / "sample"
+EDGE_WORKSPACES = [
+    "ws-edge", "ws-edge-other", "ws-edge-revoke", "ws-edge-viewer", "ws-edge-cutoff", "ws-edge-key", "ws-edge-play",
+]  # fmt: skip
+SECRET_BYTES = b"another media's bytes"
+README_CREDENTIAL = ("dev", "tok-dev", "secret-dev-readme")
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("media")
+    for workspace in [*EDGE_WORKSPACES, "dev"]:  # dev: the sample the runner's banner plays
+        shutil.copytree(SAMPLE, root / workspace / "sample")
+    (root / "ws-edge" / "private").mkdir()
+    (root / "ws-edge" / "private" / "index.m3u8").write_bytes(SECRET_BYTES)
+    (root / "outside.txt").write_bytes(SECRET_BYTES)
+    return root
+
+
+@pytest.fixture(scope="session")
+def edge_runner(media_dir: Path) -> Iterator[Runner]:
+    credentials = [arg for ws in EDGE_WORKSPACES for arg in ("--credential", f"{ws}:tok-{ws}:secret-{ws}")]
+    credentials += ["--credential", ":".join(README_CREDENTIAL)]  # the dev workspace the README's walkthroughs use
+    started = start_runner(*credentials, "--media-dir", str(media_dir), "--parameter-overrides", "LogLevel=DEBUG")
+    yield started
+    assert started.stop() == 0
+
+
 # -- clients of a running runner ------------------------------------------------------------------
 def call(
     runner: Runner,
@@ -179,6 +213,12 @@ def counter(runner: Runner, workspace: str) -> tuple[int, int]:
         Select="COUNT",
     )["Count"]
     return int(item["keyCount"]["N"]), keys
+
+
+def runner_rss_bytes(runner: Runner) -> int:
+    """The runner process's resident memory (its containers are processes of their own, not counted)."""
+    status = Path(f"/proc/{runner.process.pid}/status").read_text(encoding="ascii")
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
 
 
 def embedded_endpoint(runner: Runner) -> str:

@@ -23,6 +23,9 @@ EXPECTED = {
     # playback function verifies itself; the authorizer (for customers' own routes) reads the same.
     "PlaybackAuthorizerFunction": {"BatchGetItem": 1},
     "PlaybackFunction": {"BatchGetItem": 1},
+    # Without an edge the exchange answers "not configured" before reading anything (the edge's tests count the
+    # exchange's read: it is the playback function's).
+    "ExchangeFunction": {},
     # The token debugger reads what verification reads (the example token is not single-use: no spent-mark read).
     "VerifyTokenFunction": {"BatchGetItem": 1},
     "JwksFunction": {"Query": 1},

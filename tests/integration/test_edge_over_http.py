@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,34 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from signing_keys_tools.tokens import sign
-from tests.conftest import ROOT
 from tests.hls_client import fetch_presentation
-from tests.integration.conftest import Runner, call, start_runner
+from tests.integration.conftest import SAMPLE, SECRET_BYTES, Runner, call
 
-SAMPLE = ROOT / "local" / "signing_keys_local" / "media" / "dev" / "sample"
-WORKSPACES = ["ws-edge", "ws-edge-other", "ws-edge-revoke", "ws-edge-viewer", "ws-edge-cutoff", "ws-edge-key"]
 LOCAL_BOUND_SECONDS = 1.0 + 1.0  # KeyCacheMillis (default 1000) + 1 s
-SECRET_BYTES = b"another media's bytes"
-
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample under every test workspace, and a file of another media that nothing may ever reach."""
-    root = tmp_path_factory.mktemp("media")
-    for workspace in WORKSPACES:
-        shutil.copytree(SAMPLE, root / workspace / "sample")
-    (root / "ws-edge" / "private").mkdir()
-    (root / "ws-edge" / "private" / "index.m3u8").write_bytes(SECRET_BYTES)
-    (root / "outside.txt").write_bytes(SECRET_BYTES)
-    return root
-
-
-@pytest.fixture(scope="module")
-def edge_runner(media_dir: Path) -> Iterator[Runner]:
-    credentials = [arg for ws in WORKSPACES for arg in ("--credential", f"{ws}:tok-{ws}:secret-{ws}")]
-    started = start_runner(*credentials, "--media-dir", str(media_dir), "--parameter-overrides", "LogLevel=DEBUG")
-    yield started
-    assert started.stop() == 0
 
 
 def bearer(workspace: str) -> str:
@@ -214,7 +188,9 @@ def test_disabling_the_key_ends_its_live_sessions_within_the_bound(edge_runner: 
         body=json.dumps({"disabled": True}).encode(),
     )
     assert status == 204
-    assert refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS) <= LOCAL_BOUND_SECONDS + 1.0
+    elapsed = refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS)
+    print(f"refused at the edge {elapsed:.2f} s after the change")
+    assert elapsed <= LOCAL_BOUND_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -236,7 +212,9 @@ def test_a_revocation_ends_the_live_sessions_it_covers_within_the_bound(
         edge_runner, "POST", "/revocations", authorization=bearer(workspace), body=json.dumps(body).encode()
     )
     assert status == 201
-    assert refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS) <= LOCAL_BOUND_SECONDS + 1.0
+    elapsed = refused_within(edge_runner, prefix, LOCAL_BOUND_SECONDS)
+    print(f"refused at the edge {elapsed:.2f} s after the change")
+    assert elapsed <= LOCAL_BOUND_SECONDS
 
 
 def test_the_second_use_of_a_single_use_jwt_is_refused_while_the_first_session_plays(edge_runner: Runner) -> None:

@@ -34,6 +34,9 @@ def probe_template(directory: Path) -> Path:
     real_api = next(r for r in real.resources.values() if r["Type"] == "AWS::Serverless::Api")
     resources["ProbeApi"]["Properties"]["GatewayResponses"] = real_api["Properties"]["GatewayResponses"]
     resources.update({rid: r for rid, r in real.resources.items() if r["Type"] == "AWS::DynamoDB::Table"})
+    # The table's stream is the edge's (a condition on one parameter): bring what decides it along.
+    probe["Conditions"] = {"HasEdge": real.document["Conditions"]["HasEdge"]}
+    probe["Parameters"] = {"EdgeMediaBucketName": real.document["Parameters"]["EdgeMediaBucketName"]}
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = str(PROBE_STACK / resource["Properties"]["CodeUri"])

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from signing_keys import audit
 from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Actor, Algorithm, AuditAction, SigningKey, utc_now
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
+from signing_keys.store.table import Table
 from signing_keys_tools.tokens import sign
 from tests.integration.conftest import Runner, call, embedded_endpoint
 
@@ -39,7 +40,7 @@ def store_unchecked_key(runner: Runner, workspace: str, pem: str, algorithm: Alg
     key_id = key_id_for_pem(workspace, pem)
     assert key_id is not None
     change = audit.permitted_change(Actor.operator(workspace), AuditAction.KEY_CREATE, retention_days=1, key_id=key_id)
-    KeyStore(client, TABLE).add_key(SigningKey(key_id, workspace, algorithm, pem, utc_now()), 10, change)
+    KeyRepository(Table(client, TABLE)).add_key(SigningKey(key_id, workspace, algorithm, pem, utc_now()), 10, change)
     return key_id
 
 

@@ -60,15 +60,38 @@ def test_missing_credential_gets_the_templates_401_body(runner: Runner) -> None:
     }
 
 
-def test_unknown_route_gets_the_templates_missing_route_response(runner: Runner) -> None:
-    # API Gateway's MISSING_AUTHENTICATION_TOKEN (403 by default) is a 404 in both dialects' shape here.
-    status, _, body = call(runner, "GET", "/no/such/route", authorization=basic())
-    assert status == 404
-    assert json.loads(body) == {
-        "success": False,
-        "error": {"code": 404, "message": "Not found"},
-        "errors": ["Not found"],
-    }
+@pytest.mark.parametrize(
+    ("method", "path", "meant"),
+    [
+        ("POST", "/iam/signing-key", "POST /iam/signing-keys"),
+        ("GET", "/iam/signing-keys/some-id/extra", "GET /iam/signing-keys/{signingKeyId}"),
+        ("DELETE", "/access-control/key/some-id", "DELETE /access-control/signing-key/{keyId}"),
+        ("GET", "/", "GET /iam/signing-keys"),
+    ],
+    ids=["typo", "one segment too many", "wrong prefix", "root"],
+)
+def test_a_path_no_route_has_is_404_naming_the_nearest_route(
+    runner: Runner, method: str, path: str, meant: str
+) -> None:
+    # When a path no route has is called (with or without a credential: the fallback needs none)
+    status, _, body = call(runner, method, path, authorization=basic())
+    # Then it is a 404 in both dialects' shape whose message names the route the caller most likely meant
+    message = f"no route matches this path; did you mean {meant}?"
+    assert (status, json.loads(body)) == (404, {"success": False, "error": {"code": 404, "message": message},
+                                                "errors": [message]})  # fmt: skip
+
+
+def test_a_trailing_slash_reaches_the_same_route_for_every_method(runner: Runner) -> None:
+    # Given API Gateway's routing, which serves `/iam/signing-keys/` as the resource `/iam/signing-keys`
+    # When keys are created, listed, read and deleted through paths ending in a slash
+    status, _, body = call(runner, "POST", "/iam/signing-keys/", authorization=basic())
+    assert status == 201, body  # the authorizer's policy allows the slash too (it once answered 403 here)
+    key_id = json.loads(body)["data"]["id"]
+    assert call(runner, "GET", "/iam/signing-keys/", authorization=basic())[0] == 200
+    assert call(runner, "GET", f"/iam/signing-keys/{key_id}/", authorization=basic())[0] == 200
+    # Then each answered as without the slash
+    assert call(runner, "DELETE", f"/iam/signing-keys/{key_id}/", authorization=basic())[0] == 200
+    assert call(runner, "GET", f"/iam/signing-keys/{key_id}", authorization=basic())[0] == 404
 
 
 def test_oversize_request_is_413_from_the_gateway(runner: Runner) -> None:

@@ -16,14 +16,15 @@ import pytest
 from signing_keys.credentials import CredentialService
 from signing_keys.models import Scope
 from signing_keys.routes import ROUTES
-from signing_keys.store import KeyStore
+from signing_keys.store.credentials import CredentialRepository
+from signing_keys.store.table import Table
 from signing_keys_tools.smoke import Smoke
 from tests.conftest import ROOT, SECRET_MARKERS
 from tests.integration.conftest import Runner, call, counter, embedded_endpoint, start_runner
 
 WORKSPACE, TOKEN_ID, SECRET = "ws-smoke", "tok-smoke", "secret-smoke-0123456789"
 TABLE = "signing-keys-local-KeysTable"
-STEPS = 21  # every function once, the keys it made deleted
+STEPS = 23  # every function once, the keys it made deleted
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def test_the_smoke_check_calls_every_function_of_the_route_table(healthy: Runner
 def test_a_read_only_credential_stops_the_run_at_the_first_write_naming_it(issuer_bound: Runner) -> None:
     # Given a credential of the workspace that may only read
     client = boto3.client("dynamodb", endpoint_url=embedded_endpoint(issuer_bound), region_name="us-east-1")
-    issued = CredentialService(KeyStore(client, TABLE)).issue(WORKSPACE, scope=Scope.READ)
+    issued = CredentialService(CredentialRepository(Table(client, TABLE))).issue(WORKSPACE, scope=Scope.READ)
     assert issued is not None
     # When the smoke check runs with it
     result = smoke(issuer_bound, issued.token_id, issued.secret)

@@ -1,4 +1,4 @@
-"""Unit tier: pure code, or one collaborator at most (the store on moto's in-process DynamoDB)."""
+"""Unit tier: pure code, or one collaborator at most (the store's repositories on moto's in-process DynamoDB)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from moto import mock_aws
 
 from signing_keys.budget import InvocationBudget
-from signing_keys.store import KeyStore
+from signing_keys.store.credentials import CredentialRepository
+from signing_keys.store.keys import KeyRepository
+from signing_keys.store.revocations import RevocationRepository
+from signing_keys.store.table import Table
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
 
@@ -59,5 +62,20 @@ def budget(clock: ManualClock) -> InvocationBudget:
 
 
 @pytest.fixture
-def store(dynamodb: Any, budget: InvocationBudget) -> KeyStore:
-    return KeyStore(dynamodb, TABLE_NAME, budget)
+def table(dynamodb: Any, budget: InvocationBudget) -> Table:
+    return Table(dynamodb, TABLE_NAME, budget)
+
+
+@pytest.fixture
+def key_repository(table: Table) -> KeyRepository:
+    return KeyRepository(table)
+
+
+@pytest.fixture
+def revocation_repository(table: Table) -> RevocationRepository:
+    return RevocationRepository(table)
+
+
+@pytest.fixture
+def credential_repository(table: Table) -> CredentialRepository:
+    return CredentialRepository(table)

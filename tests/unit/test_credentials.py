@@ -13,7 +13,8 @@ import pytest
 from signing_keys.credentials import CredentialService, IssuedCredential
 from signing_keys.errors import CredentialNotFound, Unauthenticated
 from signing_keys.models import Scope
-from signing_keys.store import KeyStore, secret_hash
+from signing_keys.store.credential_items import secret_hash
+from signing_keys.store.credentials import CredentialRepository
 from tests.unit.conftest import TABLE_NAME
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -38,8 +39,8 @@ def wall_clock() -> WallClock:
 
 
 @pytest.fixture
-def credentials(store: KeyStore, wall_clock: WallClock) -> CredentialService:
-    return CredentialService(store, audit_retention_days=90, clock=wall_clock)
+def credentials(credential_repository: CredentialRepository, wall_clock: WallClock) -> CredentialService:
+    return CredentialService(credential_repository, audit_retention_days=90, clock=wall_clock)
 
 
 def basic(issued: IssuedCredential, secret: str | None = None) -> str:

@@ -1,5 +1,5 @@
 """The recording of each function's DynamoDB requests, which the IAM evaluation checks against the function's policy
-(signing_keys_local.dynamodb_calls; docs/iam.md § Evaluated, not read): through the API in-process."""
+(signing_keys_local.dynamodb_calls; docs/iam.md#evaluated-not-read): through the API in-process."""
 
 from __future__ import annotations
 

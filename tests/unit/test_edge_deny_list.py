@@ -23,7 +23,8 @@ from signing_keys.edge_deny_list import (
 from signing_keys.models import KEEP, Actor, Algorithm, KeyUpdate, RevocationType
 from signing_keys.revocations import RevocationService
 from signing_keys.service import KeyService
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
+from signing_keys.store.revocations import RevocationRepository
 from tests.unit.conftest import TABLE_NAME
 
 NOW = 1_800_000_000
@@ -47,8 +48,8 @@ def record(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, 
 
 
 @pytest.fixture
-def keys(store: KeyStore) -> KeyService:
-    return KeyService(store, Settings(table_name=TABLE_NAME))
+def keys(key_repository: KeyRepository) -> KeyService:
+    return KeyService(key_repository, Settings(table_name=TABLE_NAME))
 
 
 def created_key(keys: KeyService) -> str:
@@ -101,24 +102,24 @@ def test_a_re_enabled_key_without_expiry_leaves_the_deny_list(dynamodb: Any, key
 @pytest.mark.parametrize(
     "change",
     [
-        lambda store, keys, key_id: store.record_last_seen(key_id, NOW * 1000, 60),
-        lambda store, keys, key_id: update(keys, key_id, name="renamed"),
-        lambda store, keys, key_id: update(keys, key_id, allowed_media=("intro",)),
+        lambda repository, keys, key_id: repository.record_last_seen(key_id, NOW * 1000, 60),
+        lambda repository, keys, key_id: update(keys, key_id, name="renamed"),
+        lambda repository, keys, key_id: update(keys, key_id, allowed_media=("intro",)),
     ],
     ids=["lastSeen", "a rename", "a media scope"],
 )
 def test_what_the_edge_does_not_judge_changes_nothing(
-    dynamodb: Any, store: KeyStore, keys: KeyService, change: Any
+    dynamodb: Any, key_repository: KeyRepository, keys: KeyService, change: Any
 ) -> None:
     key_id = created_key(keys)
-    assert key_change(dynamodb, keys, key_id, lambda: change(store, keys, key_id)) == []
+    assert key_change(dynamodb, keys, key_id, lambda: change(key_repository, keys, key_id)) == []
 
 
 @pytest.mark.parametrize("kind", [RevocationType.JTI, RevocationType.VIEWER])
 def test_a_jti_or_viewer_revocation_denies_the_sessions_naming_it_and_its_delete_lifts_it(
-    dynamodb: Any, store: KeyStore, kind: RevocationType
+    dynamodb: Any, revocation_repository: RevocationRepository, kind: RevocationType
 ) -> None:
-    service = RevocationService(store, Settings(table_name=TABLE_NAME), now=lambda: NOW)
+    service = RevocationService(revocation_repository, Settings(table_name=TABLE_NAME), now=lambda: NOW)
     entry = service.revoke(OWNER, kind, "value-1").revocation
     stored = item(dynamodb, f"REV#{entry.revocation_id}", "REV")
     assert changes([record(None, stored)], now=NOW, lifetime=LIFETIME) == [
@@ -128,9 +129,9 @@ def test_a_jti_or_viewer_revocation_denies_the_sessions_naming_it_and_its_delete
 
 
 def test_issued_before_revocations_reach_the_edge_as_the_workspaces_latest_cut_off(
-    dynamodb: Any, store: KeyStore
+    dynamodb: Any, revocation_repository: RevocationRepository
 ) -> None:
-    service = RevocationService(store, Settings(table_name=TABLE_NAME), now=lambda: NOW)
+    service = RevocationService(revocation_repository, Settings(table_name=TABLE_NAME), now=lambda: NOW)
     service.revoke(OWNER, RevocationType.ISSUED_BEFORE, NOW - 100)
     before = item(dynamodb, "WS#ws-a", "COUNTER")
     later = service.revoke(OWNER, RevocationType.ISSUED_BEFORE, NOW - 10).revocation

@@ -39,8 +39,14 @@ def test_a_method_the_resource_does_not_serve_goes_to_its_any_route(gateway: Gat
     assert (matched[0].method, matched[0].function_id) == ("ANY", "MethodNotAllowedFunction")
 
 
-def test_a_path_of_no_resource_matches_nothing(gateway: Gateway) -> None:
-    assert gateway.match("GET", "/iam/signing-keys/a/b") is None
+def test_a_path_of_no_other_resource_goes_to_the_root_catch_all(gateway: Gateway) -> None:
+    matched = gateway.match("GET", "/iam/signing-keys/a/b")
+    assert matched is not None
+    assert (matched[0].path, matched[0].function_id, matched[1]) == (
+        "/{proxy+}",
+        "MethodNotAllowedFunction",
+        {"proxy": "iam/signing-keys/a/b"},
+    )
 
 
 # -- a Lambda authorizer's output ---------------------------------------------------------------------

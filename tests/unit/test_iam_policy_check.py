@@ -1,4 +1,4 @@
-"""The IAM evaluation of recorded DynamoDB requests (tests/iam/policy_check.py, docs/iam.md § Evaluated, not read):
+"""The IAM evaluation of recorded DynamoDB requests (tests/iam/policy_check.py, docs/iam.md#evaluated-not-read):
 requests shaped as the recorder writes them, judged by @cloud-copilot/iam-simulate against template.yaml's policies.
 The evaluation of what the test tiers really did is `make iam`."""
 

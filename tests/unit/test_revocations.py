@@ -17,7 +17,8 @@ from signing_keys.key_ids import revocation_id_for
 from signing_keys.limits import MAX_ACTIVE_CUTOFFS
 from signing_keys.models import Actor, Algorithm, AuditAction, RevocationType, Scope, SigningKey
 from signing_keys.revocations import RevocationService
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
+from signing_keys.store.revocations import RevocationRepository
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
 SETTINGS = Settings(table_name=TABLE_NAME, max_token_lifetime_seconds=3600, clock_skew_seconds=30)
@@ -49,8 +50,8 @@ def wall() -> ManualClock:
 
 
 @pytest.fixture
-def service(store: KeyStore, wall: ManualClock) -> RevocationService:
-    return RevocationService(store, SETTINGS, now=wall)
+def service(revocation_repository: RevocationRepository, wall: ManualClock) -> RevocationService:
+    return RevocationService(revocation_repository, SETTINGS, now=wall)
 
 
 def item(dynamodb: Any, pk: str, sk: str) -> dict[str, Any] | None:
@@ -165,12 +166,12 @@ def test_issued_before_revocations_are_bounded_but_repeating_one_is_not_refused(
 
 
 def test_revoking_and_deleting_a_jti_leaves_the_workspace_item_as_it_was(
-    service: RevocationService, store: KeyStore, dynamodb: Any
+    service: RevocationService, key_repository: KeyRepository, dynamodb: Any
 ) -> None:
     # Given a workspace holding a key (its item counts it)
     key_id = "00000000-0000-8000-8000-00000000000a"
     created = audit.permitted_change(writer("ws-a"), AuditAction.KEY_CREATE, retention_days=90, key_id=key_id)
-    store.add_key(SigningKey(key_id, "ws-a", Algorithm.ES256, "pem", EPOCH), 10, created)
+    key_repository.add_key(SigningKey(key_id, "ws-a", Algorithm.ES256, "pem", EPOCH), 10, created)
     before = item(dynamodb, "WS#ws-a", "COUNTER")
     # When a jti is revoked and the revocation deleted (its delete removes a cut-off the item does not have)
     entry = service.revoke(writer("ws-a"), JTI, "token-1").revocation

@@ -1,5 +1,6 @@
-"""The route table (signing_keys.routes) and template.yaml declare the same API. Adding a route means a row in
-the table, the handler, and the `Api` event (plus the resource's ANY fallback): these tests name what is missing."""
+"""The route table (signing_keys.routes): what it derives from a route (resolver rule, policy resources, nearest
+route, Allow lists), its ids against the SDKs', and the gateway responses against the error mapping. template.yaml's
+`Api` events are generated from it (tests/unit/test_template_sections.py)."""
 
 from __future__ import annotations
 
@@ -15,29 +16,24 @@ from signing_keys.errors import Unauthenticated
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
 
-TEMPLATE_ROUTES = Template(TEMPLATE).routes()
 
-
-def declared(route: routes.Route) -> tuple[str, str, str, str | None]:
-    return route.method, route.path, route.function, None if route.auth is routes.Auth.NONE else route.auth.value
-
-
-def test_every_table_route_is_an_api_event_in_the_template() -> None:
-    in_template = {(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"}
-    missing = [declared(route) for route in routes.ROUTES if declared(route) not in in_template]
-    assert missing == [], "add an `Api` event (Method, Path, Auth) under the function in template.yaml"
-
-
-def test_every_api_event_of_the_template_is_in_the_table() -> None:
-    in_table = {declared(route) for route in routes.ROUTES}
-    extra = [(r.method, r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method != "ANY"]
-    assert [event for event in extra if event not in in_table] == [], "add a row to signing_keys.routes.ROUTES"
-
-
-def test_every_resource_falls_back_to_method_not_allowed_and_only_those() -> None:
-    fallbacks = {(r.path, r.function_id, r.authorizer) for r in TEMPLATE_ROUTES if r.method == "ANY"}
-    expected = {(path, routes.METHOD_NOT_ALLOWED_FUNCTION, None) for path in routes.resources()}
-    assert fallbacks == expected, "each resource needs `Method: ANY` → MethodNotAllowedFunction, Auth NONE"
+@pytest.mark.parametrize(
+    ("method", "path", "meant"),
+    [
+        ("POST", "/iam/signing-key", ("POST", "/iam/signing-keys")),
+        ("get", "/access-control/signing-keys", ("GET", "/access-control/signing-key")),
+        ("POST", "/iam/signing-keys/k/rotat", ("POST", "/iam/signing-keys/{signingKeyId}/rotate")),
+        ("GET", "/workspaces/w/jwks", ("GET", "/workspaces/{workspaceId}/jwks.json")),
+        ("GET", "/revocation", ("GET", "/revocations")),
+        ("GET", "/iam/keys/some-id", ("GET", "/iam/signing-keys/{signingKeyId}")),
+        ("GET", "/workspaces/ws/playback", ("GET", "/workspaces/{workspaceId}/playback/{mediaId}")),
+    ],
+)
+def test_the_nearest_route_is_the_most_similar_path_the_callers_method_breaking_ties(
+    method: str, path: str, meant: tuple[str, str]
+) -> None:
+    suggested = routes.nearest(method, path)
+    assert (suggested.method, suggested.path) == meant
 
 
 def test_operation_ids_and_routes_are_unique() -> None:
@@ -80,6 +76,7 @@ def test_a_path_in_template_syntax_becomes_the_resolver_rule_and_the_policy_reso
         writes=False,
     )
     assert (route.resolver_rule, route.policy_resource) == (rule, policy)
+    assert route.policy_resources == (policy, policy + "/")  # API Gateway serves `/x/` as `/x`
 
 
 def test_key_id_parameters_are_recognised_in_both_dialects() -> None:

@@ -11,14 +11,14 @@ from signing_keys.config import Settings
 from signing_keys.errors import InvalidInput, KeyLimitReached, KeyNotFound, ReadOnlyCredential
 from signing_keys.models import Actor, Algorithm, KeyPolicy, KeyUpdate, Scope
 from signing_keys.service import KeyService
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
 
 MISSING_OF_OUR_SHAPE = "00000000-0000-8000-8000-000000000000"
 
 
 @pytest.fixture
-def service(store: KeyStore) -> KeyService:
-    return KeyService(store, Settings(table_name="unused", key_limit=3))
+def service(key_repository: KeyRepository) -> KeyService:
+    return KeyService(key_repository, Settings(table_name="unused", key_limit=3))
 
 
 def create(service: KeyService, workspace: str = "ws-a", name: str | None = None) -> str:
@@ -94,9 +94,9 @@ def test_update_changes_only_what_it_is_given(service: KeyService) -> None:
 @pytest.mark.parametrize(
     ("total", "page", "expected"), [(5, 1, (2, 3)), (5, 3, (1, 3)), (5, 4, (0, 3)), (0, 1, (0, 0))]
 )
-def test_pages_count_from_one(store: KeyStore, total: int, page: int, expected: tuple[int, int]) -> None:
+def test_pages_count_from_one(key_repository: KeyRepository, total: int, page: int, expected: tuple[int, int]) -> None:
     # Given `total` keys, listed two per page
-    roomy = KeyService(store, Settings(table_name="unused", key_limit=10))
+    roomy = KeyService(key_repository, Settings(table_name="unused", key_limit=10))
     for _ in range(total):
         create(roomy)
     # When one page is asked for, Then it holds what is left for it, and the count of pages is the ceiling
@@ -129,8 +129,8 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clocked(store: KeyStore) -> KeyService:
-    return KeyService(store, Settings(table_name="unused", max_token_lifetime_seconds=3600), now=lambda: NOW)
+def clocked(key_repository: KeyRepository) -> KeyService:
+    return KeyService(key_repository, Settings(table_name="unused", max_token_lifetime_seconds=3600), now=lambda: NOW)
 
 
 @pytest.mark.parametrize(
@@ -142,14 +142,14 @@ def clocked(store: KeyStore) -> KeyService:
     ],
 )
 def test_a_policy_the_clock_or_the_cap_forbids_is_invalid_on_create_and_update(
-    clocked: KeyService, store: KeyStore, policy: KeyPolicy, field: str
+    clocked: KeyService, key_repository: KeyRepository, policy: KeyPolicy, field: str
 ) -> None:
     # Given an expiry not in the future, or a lifetime over MaxTokenLifetimeSeconds
     # When a key is created with it, Then it is refused naming the field, and nothing is stored
     with pytest.raises(InvalidInput) as refused:
         clocked.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256, policy=policy)
     assert [error.field for error in refused.value.fields] == [field]
-    assert store.list_keys("ws-a") == []
+    assert key_repository.list_keys("ws-a") == []
     # And an update to it is refused the same way, leaving the key as it was
     key = clocked.create_key(Actor.operator("ws-a"), default_algorithm=Algorithm.ES256).key
     update = KeyUpdate(expires_at=policy.expires_at, max_token_lifetime_seconds=policy.max_token_lifetime_seconds)

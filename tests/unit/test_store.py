@@ -1,4 +1,4 @@
-"""KeyStore on moto: the table layout of docs/architecture.md, and the invocation's time budget."""
+"""The key repository on moto: the table layout of docs/architecture.md, and the invocation's time budget."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
 from signing_keys.errors import KeyNotFound, ServiceUnavailable
 from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, KeyPolicy, KeyUpdate, SigningKey
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
 KEY_ID = "00000000-0000-8000-8000-00000000000a"
@@ -41,9 +41,11 @@ def items(dynamodb: Any) -> dict[tuple[str, str], dict[str, Any]]:
     return {(item["PK"]["S"], item["SK"]["S"]): item for item in scanned}
 
 
-def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(store: KeyStore, dynamodb: Any) -> None:
+def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(
+    key_repository: KeyRepository, dynamodb: Any
+) -> None:
     entry = change()
-    store.add_key(key(), key_limit=10, audit=entry)
+    key_repository.add_key(key(), key_limit=10, audit=entry)
     written = items(dynamodb)
     audit_sort_key = f"{int(entry.created_at.timestamp() * 1000):015d}#{entry.event_id}"
     assert set(written) == {(f"KEY#{KEY_ID}", "KEY"), ("WS#ws-a", "COUNTER"), ("AUDIT#ws-a", audit_sort_key)}
@@ -52,25 +54,25 @@ def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(st
     assert written[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
 
 
-def test_a_workspace_lists_only_its_own_keys(store: KeyStore) -> None:
-    store.add_key(key("ws-a"), key_limit=10, audit=change())
+def test_a_workspace_lists_only_its_own_keys(key_repository: KeyRepository) -> None:
+    key_repository.add_key(key("ws-a"), key_limit=10, audit=change())
     other = "00000000-0000-8000-8000-00000000000b"
-    store.add_key(key("ws-b", other), key_limit=10, audit=change(workspace="ws-b", key_id=other))
-    assert [k.key_id for k in store.list_keys("ws-a")] == [KEY_ID]
+    key_repository.add_key(key("ws-b", other), key_limit=10, audit=change(workspace="ws-b", key_id=other))
+    assert [k.key_id for k in key_repository.list_keys("ws-a")] == [KEY_ID]
 
 
-def test_a_key_reads_back_as_written(store: KeyStore) -> None:
-    store.add_key(key(), key_limit=10, audit=change())
-    assert store.get_key(KEY_ID) == key()
+def test_a_key_reads_back_as_written(key_repository: KeyRepository) -> None:
+    key_repository.add_key(key(), key_limit=10, audit=change())
+    assert key_repository.get_key(KEY_ID) == key()
 
 
-def test_delete_and_update_are_conditional_on_the_workspace(store: KeyStore) -> None:
-    store.add_key(key(), key_limit=10, audit=change())
+def test_delete_and_update_are_conditional_on_the_workspace(key_repository: KeyRepository) -> None:
+    key_repository.add_key(key(), key_limit=10, audit=change())
     with pytest.raises(KeyNotFound):
-        store.update_key("ws-b", KEY_ID, KeyUpdate(name="taken"), audit=change(AuditAction.KEY_UPDATE, "ws-b"))
+        key_repository.update_key("ws-b", KEY_ID, KeyUpdate(name="taken"), audit=change(AuditAction.KEY_UPDATE, "ws-b"))
     with pytest.raises(KeyNotFound):
-        store.delete_key("ws-b", KEY_ID, audit=change(AuditAction.KEY_DELETE, "ws-b"))
-    assert store.get_key(KEY_ID) == key()
+        key_repository.delete_key("ws-b", KEY_ID, audit=change(AuditAction.KEY_DELETE, "ws-b"))
+    assert key_repository.get_key(KEY_ID) == key()
 
 
 @dataclass
@@ -81,30 +83,32 @@ class Invocation:
         return int(self.remaining_seconds * 1000)
 
 
-def test_no_attempt_starts_that_could_outlast_the_invocation(store: KeyStore, budget: InvocationBudget) -> None:
+def test_no_attempt_starts_that_could_outlast_the_invocation(
+    key_repository: KeyRepository, budget: InvocationBudget
+) -> None:
     # Given an invocation with less time left than one attempt could take (connect + read timeouts)
     budget.start(Invocation(remaining_seconds=RESPONSE_MARGIN_SECONDS + 2.5))
     # When the store is asked to read, Then it answers "retry later" instead of starting the attempt
     with pytest.raises(ServiceUnavailable):
-        store.get_key(KEY_ID)
+        key_repository.get_key(KEY_ID)
 
 
 def test_an_attempt_that_fits_the_invocation_goes_through(
-    store: KeyStore, budget: InvocationBudget, clock: ManualClock
+    key_repository: KeyRepository, budget: InvocationBudget, clock: ManualClock
 ) -> None:
     budget.start(Invocation(remaining_seconds=10))
     clock.now += 10 - RESPONSE_MARGIN_SECONDS - 3  # exactly one worst-case attempt left
-    assert store.get_key(KEY_ID) is None
+    assert key_repository.get_key(KEY_ID) is None
 
 
-def test_a_policy_reads_back_as_written_and_null_removes_it(store: KeyStore, dynamodb: Any) -> None:
+def test_a_policy_reads_back_as_written_and_null_removes_it(key_repository: KeyRepository, dynamodb: Any) -> None:
     # Given a key written with every policy field
     policy = KeyPolicy(
         expires_at=datetime(2027, 1, 31, 23, 59, 59, 250_000, tzinfo=UTC),
         allowed_media=("intro", "course-42-*"),
         max_token_lifetime_seconds=600,
     )
-    store.add_key(replace(key(), policy=policy), key_limit=10, audit=change())
+    key_repository.add_key(replace(key(), policy=policy), key_limit=10, audit=change())
     item = items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")]
     # Then the item holds them as the table layout says: epoch ms, a list of strings, a number
     assert (item["expiresAt"], item["allowedMedia"], item["maxTokenLifetimeSeconds"]) == (
@@ -112,21 +116,23 @@ def test_a_policy_reads_back_as_written_and_null_removes_it(store: KeyStore, dyn
         {"L": [{"S": "intro"}, {"S": "course-42-*"}]},
         {"N": "600"},
     )
-    assert store.get_key(KEY_ID) == replace(key(), policy=policy)
+    assert key_repository.get_key(KEY_ID) == replace(key(), policy=policy)
     # When an update clears two of them and keeps the third
-    store.update_key("ws-a", KEY_ID, KeyUpdate(expires_at=None, allowed_media=None), change(AuditAction.KEY_UPDATE))
+    key_repository.update_key(
+        "ws-a", KEY_ID, KeyUpdate(expires_at=None, allowed_media=None), change(AuditAction.KEY_UPDATE)
+    )
     # Then the cleared attributes are gone from the item, and the key's revision counts the write
-    stored = store.get_key(KEY_ID)
+    stored = key_repository.get_key(KEY_ID)
     assert stored is not None
     assert stored.policy == KeyPolicy(max_token_lifetime_seconds=600)
     assert stored.revision == 1
     assert {"expiresAt", "allowedMedia"}.isdisjoint(items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")])
 
 
-def test_an_update_is_one_transaction(store: KeyStore, calls: Counter[str]) -> None:
-    store.add_key(key(), key_limit=10, audit=change())
+def test_an_update_is_one_transaction(key_repository: KeyRepository, calls: Counter[str]) -> None:
+    key_repository.add_key(key(), key_limit=10, audit=change())
     calls.clear()
-    store.update_key(
+    key_repository.update_key(
         "ws-a", KEY_ID, KeyUpdate(name="renamed", max_token_lifetime_seconds=120), change(AuditAction.KEY_UPDATE)
     )
     assert calls == Counter({"TransactWriteItems": 1})
@@ -149,23 +155,25 @@ class Unprocessed:
         return SimpleNamespace(status_code=200, headers={}), parsed
 
 
-def test_unprocessed_keys_of_a_verification_read_are_asked_for_again(store: KeyStore, dynamodb: Any) -> None:
+def test_unprocessed_keys_of_a_verification_read_are_asked_for_again(
+    key_repository: KeyRepository, dynamodb: Any
+) -> None:
     # Given a key, and DynamoDB leaving the whole batch unprocessed twice
-    store.add_key(key(), key_limit=10, audit=change())
+    key_repository.add_key(key(), key_limit=10, audit=change())
     unprocessed = Unprocessed(rounds=2)
     dynamodb.meta.events.register("before-call.dynamodb.BatchGetItem", unprocessed)
     # When the verifier's read runs
-    read = store.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
+    read = key_repository.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
     # Then it asked again until everything was read
     assert unprocessed.calls == 3
     assert read.key == key()
 
 
-def test_a_verification_read_that_stays_unprocessed_is_503(store: KeyStore, dynamodb: Any) -> None:
+def test_a_verification_read_that_stays_unprocessed_is_503(key_repository: KeyRepository, dynamodb: Any) -> None:
     # Given DynamoDB that never processes the batch
     unprocessed = Unprocessed(rounds=1_000)
     dynamodb.meta.events.register("before-call.dynamodb.BatchGetItem", unprocessed)
     # When the verifier's read runs, Then it gives up after a bounded number of attempts: retry later
     with pytest.raises(ServiceUnavailable):
-        store.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
+        key_repository.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
     assert unprocessed.calls == 4

@@ -13,8 +13,8 @@ from tests.conftest import TEMPLATE
 from tests.unit.conditions import NO_VALUE, condition_holds, effective_value
 
 PUBLIC_FUNCTIONS = {
-    "PlaybackAuthorizerFunction": "PlaybackReservedConcurrency",
     "PlaybackFunction": "PlaybackReservedConcurrency",
+    "ExchangeFunction": "PlaybackReservedConcurrency",
     "JwksFunction": "JwksReservedConcurrency",
 }
 REGIONAL_WEB_ACL = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/edge/0f6e3c1a-5d3e-4c55-9b7a-0a8b3b8f6d11"

@@ -65,7 +65,7 @@ class World:
 def build_world(table: MotoKeys, settings: Settings = SETTINGS) -> World:
     clocks = Clocks()
     verifier = TokenVerifier(table.store, settings, clock=lambda: clocks.monotonic, now=lambda: clocks.wall)
-    revocations = RevocationService(table.store, settings, now=lambda: clocks.wall)
+    revocations = RevocationService(table.revocations, settings, now=lambda: clocks.wall)
     return World(table, clocks, verifier, revocations, table.create())
 
 

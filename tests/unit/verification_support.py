@@ -22,7 +22,9 @@ from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Actor, Algorithm, SigningKey
 from signing_keys.observability import logger
 from signing_keys.service import KeyService
-from signing_keys.store import KeyStore, VerificationItems
+from signing_keys.store.keys import KeyRepository, VerificationItems
+from signing_keys.store.revocations import RevocationRepository
+from signing_keys.store.table import Table
 from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
 
@@ -116,9 +118,10 @@ class MemoryKeys:
 
 @dataclass
 class MotoKeys:
-    """The real store and service over moto, counting the DynamoDB calls made through them, by operation."""
+    """The real repositories and service over moto, counting the DynamoDB calls made through them, by operation."""
 
-    store: KeyStore
+    store: KeyRepository
+    revocations: RevocationRepository
     service: KeyService
     client: Any
     table_name: str
@@ -143,7 +146,10 @@ def moto_keys(settings: Settings) -> Iterator[MotoKeys]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         definition = Template(TEMPLATE).table_definition()
         client.create_table(**definition)
-        store = KeyStore(client, definition["TableName"])
-        table = MotoKeys(store, KeyService(store, settings), client, definition["TableName"])
+        dynamodb = Table(client, definition["TableName"])
+        store = KeyRepository(dynamodb)
+        table = MotoKeys(
+            store, RevocationRepository(dynamodb), KeyService(store, settings), client, definition["TableName"]
+        )
         client.meta.events.register("before-call.dynamodb", table.count_call)
         yield table

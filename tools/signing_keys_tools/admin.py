@@ -33,7 +33,9 @@ from signing_keys.errors import CredentialNotFound, InvalidInput, SigningKeyErro
 from signing_keys.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from signing_keys.models import Credential, Scope, iso8601, utc_now
 from signing_keys.patterns import is_workspace_id
-from signing_keys.store import KeyStore
+from signing_keys.store.audit import AuditRepository
+from signing_keys.store.credentials import CredentialRepository
+from signing_keys.store.table import Table
 
 # The local runner's embedded DynamoDB holds its table in this region (moto keeps one set of tables per region).
 LOCAL_REGION = "us-east-1"
@@ -184,8 +186,8 @@ def _dynamodb(endpoint_url: str | None, region: str | None) -> Any:
     return session.client("dynamodb", endpoint_url=endpoint_url)
 
 
-def run(args: argparse.Namespace, store: KeyStore) -> None:
-    credentials = CredentialService(store, args.audit_retention_days)
+def run(args: argparse.Namespace, table: Table) -> None:
+    credentials = CredentialService(CredentialRepository(table), args.audit_retention_days)
     if args.command == "create-credential":
         issued = credentials.issue(args.workspace, scope=args.scope)
         assert issued is not None, "a fresh random secret cannot exist already"
@@ -198,7 +200,7 @@ def run(args: argparse.Namespace, store: KeyStore) -> None:
     elif args.command == "rotate-credential":
         _print_issued(credentials.rotate(args.workspace, args.token_id, args.grace_seconds), args.json)
     elif args.command == "audit":
-        _print_audit(args, AuditLog(store))
+        _print_audit(args, AuditLog(AuditRepository(table)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --table is required (or set TABLE_NAME)", file=sys.stderr)
         return EXIT_USAGE
     try:
-        run(args, KeyStore(_dynamodb(args.endpoint_url, args.region), args.table))
+        run(args, Table(_dynamodb(args.endpoint_url, args.region), args.table))
     except CredentialNotFound as error:
         print(f"error: {error.detail} (workspace {args.workspace}, token id {args.token_id})", file=sys.stderr)
         return EXIT_FAILED

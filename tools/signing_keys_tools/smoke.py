@@ -113,20 +113,24 @@ class Smoke:
             request.add_header("Authorization", f"Bearer {self.secret}")
         self.calls.append(call)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            with _NOT_FOLLOWING.open(request, timeout=TIMEOUT_SECONDS) as response:
                 return Answer(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Answer(error.code, dict(error.headers), error.read())
 
-    def step(self, name: str, call: Call, expect: int, check: Callable[[Answer], str | None] | None = None) -> Answer:
-        """Make the call; it must answer `expect`, and `check` (if any) must find nothing wrong with the answer."""
+    def step(
+        self, name: str, call: Call, expect: int | set[int], check: Callable[[Answer], str | None] | None = None
+    ) -> Answer:
+        """Make the call; it must answer `expect` (one of them), and `check` must find nothing wrong with the answer."""
         try:
             answer = self._send(call)
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise StepFailed(name, call, f"got no answer ({type(reason).__name__})") from None
-        if answer.status != expect:
-            raise StepFailed(name, call, f"→ {answer.status} (expected {expect}): {answer.message}")
+        expected = {expect} if isinstance(expect, int) else expect
+        if answer.status not in expected:
+            wanted = " or ".join(str(status) for status in sorted(expected))
+            raise StepFailed(name, call, f"→ {answer.status} (expected {wanted}): {answer.message}")
         problem = check(answer) if check is not None else None
         if problem:
             raise StepFailed(name, call, f"→ {answer.status}, but {problem}")
@@ -253,6 +257,18 @@ class Smoke:
                 else "the key's lastSeen did not change (the playback authorizer could not write it: its IAM policy?)"
             ),
         )
+        self.step(
+            "token debugger",
+            Call("POST", "/tokens/verify", "/tokens/verify", "bearer", {"token": token, "mediaId": MEDIA_ID}),
+            200,
+            lambda a: None if a.json().get("verdict", {}).get("status") == 200 else "the verdict is not 200",
+        )
+        exchange = Call(
+            "GET",
+            "/workspaces/{workspaceId}/play/{mediaId}/{path+}",
+            f"/workspaces/{ws}/play/{MEDIA_ID}/index.m3u8?token={token}",
+        )
+        self.step("exchange (302 with an edge, else 404 not configured)", exchange, {302, 404}, _exchanged)
         revocation = self.step(
             "create revocation",
             Call("POST", "/revocations", "/revocations", "bearer", {"jti": f"smoke-{run_id}", "reason": "smoke test"}),
@@ -320,6 +336,23 @@ class Smoke:
             return
         state = "cleaned up" if answer.status in (200, 204) else f"left behind ({answer.status}: {answer.message})"
         print(f"{state}: {call.shown}", file=self.out)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer to check (the exchange's 302), not one to follow."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NOT_FOLLOWING = urllib.request.build_opener(_NoRedirects)
+
+
+def _exchanged(answer: Answer) -> str | None:
+    if answer.status == 302:
+        location = next((value for name, value in answer.headers.items() if name.lower() == "location"), "")
+        return None if "/m/" in location else "the redirect does not lead to the edge's /m/..."
+    return None if "not configured" in answer.message else "a 404 that is not the edge's 'not configured'"
 
 
 def _data(answer: Answer) -> Any:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from signing_keys.errors import ReadOnlyCredential
 from signing_keys.limits import DEFAULT_PAGE_SIZE
 from signing_keys.models import Actor, AuditAction, AuditEntry, AuditPage, Scope, utc_now
-from signing_keys.store import KeyStore
+
+if TYPE_CHECKING:
+    from signing_keys.store.audit import AuditRepository
 
 
 def require_write(actor: Actor) -> None:
@@ -50,13 +53,17 @@ def permitted_change(
 
 
 class AuditLog:
-    def __init__(self, store: KeyStore) -> None:
-        self._store = store
+    def __init__(self, trail: AuditRepository) -> None:
+        self._trail = trail
 
     @classmethod
     def connect(cls, table_name: str) -> AuditLog:
-        return cls(KeyStore.connect(table_name))
+        # Imported here: every service imports this module for `permitted_change`, and only the audit listing
+        # reads the trail, so no other handler loads its repository.
+        from signing_keys.store.audit import AuditRepository
+
+        return cls(AuditRepository.connect(table_name))
 
     def page(self, workspace_id: str, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> AuditPage:
         """Newest first; `cursor` is a previous page's `next_cursor` (malformed → InvalidInput)."""
-        return self._store.list_audit(workspace_id, limit=limit, cursor=cursor)
+        return self._trail.list_audit(workspace_id, limit=limit, cursor=cursor)

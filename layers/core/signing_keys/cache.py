@@ -1,9 +1,9 @@
 """A small per-container cache: entries live a fixed time, and the least recently used go first when it is full.
 
-Lambda runs one invocation per container at a time, but the local runner serves requests from threads, so the
-cache is safe to share between them. Callers read (`cached`) and fill (`store`) separately, so that one DynamoDB
-call can load what several lookups missed; the read happens outside the lock, and a slow one never blocks cached
-answers.
+A Lambda container runs one invocation at a time, but the local runner's gateway shares one (its authorizer
+policy cache) between the threads that serve requests, so the cache is safe to share between threads. Callers
+read (`cached`) and fill (`store`) separately, so that one DynamoDB call can load what several lookups missed;
+the read happens outside the lock, and a slow one never blocks cached answers.
 """
 
 from __future__ import annotations

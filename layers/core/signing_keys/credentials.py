@@ -17,7 +17,8 @@ from signing_keys import audit
 from signing_keys.config import Settings
 from signing_keys.errors import Unauthenticated
 from signing_keys.models import Actor, AuditAction, AuditEntry, Credential, Scope, utc_now
-from signing_keys.store import KeyStore, secret_hash
+from signing_keys.store.credential_items import secret_hash
+from signing_keys.store.credentials import CredentialRepository
 
 MAX_AUTHORIZATION_CHARS = 1024
 
@@ -60,18 +61,18 @@ def parse_authorization(header: str | None) -> Presented:
 class CredentialService:
     def __init__(
         self,
-        store: KeyStore,
+        credentials: CredentialRepository,
         audit_retention_days: int = Settings.audit_retention_days,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._store = store
+        self._credentials = credentials
         self._audit_retention_days = audit_retention_days
         self._clock = clock
 
     def authenticate(self, authorization: str | None) -> Credential:
         """The credential an Authorization header presents, if it is usable now; else Unauthenticated."""
         presented = parse_authorization(authorization)
-        credential = self._store.get_credential(secret_hash(presented.secret))
+        credential = self._credentials.get_credential(secret_hash(presented.secret))
         if credential is None or not credential.usable_at(self._clock()):
             raise Unauthenticated()
         if presented.token_id is not None and not hmac.compare_digest(
@@ -102,16 +103,16 @@ class CredentialService:
         now = self._clock()
         credential = Credential(token_id=issued.token_id, workspace_id=workspace_id, scope=scope, created_at=now)
         change = self._change(workspace_id, AuditAction.CREDENTIAL_CREATE, issued.token_id, now)
-        return issued if self._store.add_credential(secret_hash(issued.secret), credential, change) else None
+        return issued if self._credentials.add_credential(secret_hash(issued.secret), credential, change) else None
 
     def list(self, workspace_id: str) -> list[Credential]:
         """Every secret of every token id of the workspace (a token id has two while a rotation's grace runs)."""
-        return self._store.list_credentials(workspace_id)
+        return self._credentials.list_credentials(workspace_id)
 
     def set_disabled(self, workspace_id: str, token_id: str, disabled: bool) -> None:
         action = AuditAction.CREDENTIAL_DISABLE if disabled else AuditAction.CREDENTIAL_ENABLE
         change = self._change(workspace_id, action, token_id, self._clock())
-        self._store.set_credential_disabled(workspace_id, token_id, disabled, change)
+        self._credentials.set_credential_disabled(workspace_id, token_id, disabled, change)
 
     def rotate(self, workspace_id: str, token_id: str, grace_seconds: int = 0) -> IssuedCredential:
         """A new secret for the same token id; the current one stops working after `grace_seconds` (0: now)."""
@@ -119,5 +120,7 @@ class CredentialService:
         secret = secrets.token_urlsafe(32)
         change = self._change(workspace_id, AuditAction.CREDENTIAL_ROTATE, token_id, now)
         retire_at = now + timedelta(seconds=grace_seconds)
-        replacement = self._store.rotate_credential(workspace_id, token_id, secret_hash(secret), retire_at, change)
+        replacement = self._credentials.rotate_credential(
+            workspace_id, token_id, secret_hash(secret), retire_at, change
+        )
         return IssuedCredential(workspace_id=workspace_id, token_id=token_id, secret=secret, scope=replacement.scope)

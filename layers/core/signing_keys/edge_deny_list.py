@@ -1,5 +1,5 @@
-"""The edge's deny list: what the CloudFront Function reads from its KeyValueStore to end sessions (docs/edge.md
-§ KeyValueStore), derived from the table's changes as DynamoDB Streams delivers them.
+"""The edge's deny list: what the CloudFront Function reads from its KeyValueStore to end sessions (docs/edge.md §
+KeyValueStore entries), derived from the table's changes as DynamoDB Streams delivers them.
 
 | table change | entry | the Function denies |
 |---|---|---|
@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from signing_keys.models import RevocationType
-from signing_keys.store import cutoffs_from_item, key_from_item, revocation_from_item
+from signing_keys.store.key_items import key_from_item
+from signing_keys.store.revocation_items import revocation_from_item
+from signing_keys.store.workspace_items import cutoffs_from_item
 
 # What besides the session's own length may pass between a change and the last session it covers: the clock skew
 # the verifier allows, and a margin for the Function's clock.

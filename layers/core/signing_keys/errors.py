@@ -95,6 +95,13 @@ class CredentialNotFound(NotFound):
     message = "no credential with that token id in this workspace"
 
 
+class NoSuchRoute(NotFound):
+    """A path no route of the API has; the answer names the nearest route (never the caller's own path)."""
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"no route matches this path; did you mean {method} {path}?")
+
+
 class RevocationNotFound(NotFound):
     """Unknown, expired, of another shape, or another workspace's: callers cannot tell which."""
 

@@ -22,7 +22,7 @@ from signing_keys import public_keys
 from signing_keys.cache import Clock, Miss, TtlLruCache
 from signing_keys.models import Cutoff, Revocation, SigningKey, to_millis
 from signing_keys.observability import logger
-from signing_keys.store import KeyStore, VerificationItems
+from signing_keys.store.keys import KeyRepository, VerificationItems
 
 # Lookups one container keeps, of each kind.
 KEY_CACHE_ENTRIES = 4096
@@ -30,7 +30,7 @@ REVOCATION_CACHE_ENTRIES = 4096
 
 
 class VerifierStore(Protocol):
-    """What verification needs of the table (KeyStore; benchmarks and tests bring their own)."""
+    """What verification needs of the table (KeyRepository; benchmarks and tests bring their own)."""
 
     def read_for_verification(
         self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
@@ -99,7 +99,7 @@ class KeyLoader:
 
     @classmethod
     def connect(cls, table_name: str, key_cache_millis: int) -> KeyLoader:
-        return cls(KeyStore.connect(table_name), key_cache_millis)
+        return cls(KeyRepository.connect(table_name), key_cache_millis)
 
     def load(self, workspace_id: str, key_id: str, revocation_ids: Sequence[str]) -> Loaded:
         """The key and the revocations named, each from the cache while fresh, else from one read (then cached,

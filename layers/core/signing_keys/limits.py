@@ -15,8 +15,9 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 MAX_CURSOR_CHARS = 128
 
-# Key policies (design.md §8): how many media patterns a key may name, the shortest per-key token lifetime
-# (the longest is the deployment's MaxTokenLifetimeSeconds), and how long a rotated key may keep verifying.
+# Key policies (README "Key policies and rotation"): how many media patterns a key may name, the shortest
+# per-key token lifetime (the longest is the deployment's MaxTokenLifetimeSeconds), and how long a rotated key
+# may keep verifying.
 MAX_ALLOWED_MEDIA = 50
 MIN_KEY_TOKEN_LIFETIME_SECONDS = 60
 MAX_ROTATION_OVERLAP_SECONDS = 604_800  # a week

@@ -19,7 +19,7 @@ class Algorithm(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KeyPolicy:
-    """What a key may sign for (design.md §8 "Key policies"); None everywhere is a key without limits."""
+    """What a key may sign for (README "Key policies and rotation"); None everywhere is a key without limits."""
 
     expires_at: datetime | None = None  # from then on it verifies nothing and leaves the JWKS
     allowed_media: tuple[str, ...] | None = None  # media ids and `prefix*` patterns; None = any media
@@ -108,8 +108,10 @@ class RevocationPage:
 
 @dataclass(frozen=True, slots=True)
 class Rotation:
-    """A key's successor, when the key it replaces stops verifying, and the audit entry of the change."""
+    """The key it replaces as read (the write holds only if that key is still at this revision), its successor,
+    when the replaced key stops verifying, and the audit entry of the change."""
 
+    replaces: SigningKey
     successor: SigningKey
     old_key_expires_at: datetime
     audit: AuditEntry

@@ -15,7 +15,8 @@ from signing_keys.errors import TokenRefused
 
 class Rejection(StrEnum):
     """Why a playback token was refused: a bounded set, so it can be a metric dimension (MEANINGS says what each
-    means; the OpenAPI document lists them in the descriptions of the operations that judge tokens)."""
+    means; listed in README, "Why a token was refused", and in the OpenAPI descriptions of the operations that
+    judge tokens)."""
 
     MISSING_TOKEN = "missing_token"  # noqa: S105 - a reason, not a secret
     MALFORMED = "malformed"

@@ -21,7 +21,7 @@ from signing_keys.key_ids import REVOCATION_ID_PATTERN, revocation_id_for
 from signing_keys.limits import MAX_ACTIVE_CUTOFFS, MAX_ISSUED_BEFORE_LEAD_SECONDS
 from signing_keys.models import Actor, AuditAction, AuditEntry, Revocation, RevocationPage, RevocationType
 from signing_keys.observability import count, logger
-from signing_keys.store import KeyStore
+from signing_keys.store.revocations import RevocationRepository
 
 _REVOCATION_ID = re.compile(REVOCATION_ID_PATTERN)
 
@@ -33,15 +33,17 @@ class Revoked:
 
 
 class RevocationService:
-    def __init__(self, store: KeyStore, settings: Settings, *, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, revocations: RevocationRepository, settings: Settings, *, now: Callable[[], float] = time.time
+    ) -> None:
         """`now` (epoch seconds) stamps entries."""
-        self._store = store
+        self._revocations = revocations
         self._settings = settings
         self._now = now
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RevocationService:
-        return cls(KeyStore.connect(settings.table_name), settings)
+        return cls(RevocationRepository.connect(settings.table_name), settings)
 
     def _change(self, actor: Actor, action: AuditAction, revocation_id: str, now: float) -> AuditEntry:
         """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
@@ -76,12 +78,12 @@ class RevocationService:
             reason=reason,
         )
         if revocation_type is RevocationType.ISSUED_BEFORE:
-            standing = {cutoff.revocation_id for cutoff in self._store.workspace_cutoffs(workspace_id)}
+            standing = {cutoff.revocation_id for cutoff in self._revocations.workspace_cutoffs(workspace_id)}
             # Concurrent creates can pass this together: a bound on the item's size, not an exact quota.
             if revocation_id not in standing and len(standing) >= MAX_ACTIVE_CUTOFFS:
                 raise RevocationLimitReached()
         change = self._change(actor, AuditAction.REVOCATION_CREATE, revocation_id, now)
-        existing = self._store.add_revocation(revocation, change)
+        existing = self._revocations.add_revocation(revocation, change)
         if existing is not None:
             return Revoked(existing, created=False)
         count("RevocationsCreated")
@@ -93,7 +95,7 @@ class RevocationService:
 
     def page(self, workspace_id: str, *, limit: int, cursor: str | None) -> RevocationPage:
         """Newest first; `cursor` is a previous page's `next_cursor` (malformed → InvalidInput)."""
-        return self._store.list_revocations(workspace_id, limit=limit, cursor=cursor)
+        return self._revocations.list_revocations(workspace_id, limit=limit, cursor=cursor)
 
     def delete(self, actor: Actor, revocation_id: str) -> None:
         now = self._now()
@@ -101,6 +103,6 @@ class RevocationService:
         # Ids are opaque: one of another shape is an entry that does not exist, answered without a read.
         if not _REVOCATION_ID.fullmatch(revocation_id):
             raise RevocationNotFound()
-        self._store.delete_revocation(actor.workspace_id, revocation_id, change)
+        self._revocations.delete_revocation(actor.workspace_id, revocation_id, change)
         count("RevocationsDeleted")
         logger.info("revocation deleted", extra={"workspace_id": actor.workspace_id, "revocation_id": revocation_id})

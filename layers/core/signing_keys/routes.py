@@ -2,23 +2,28 @@
 
 The handlers register their operations from it (`signing_keys.api.operation`), the error mapping picks each
 route's dialect from it, MethodNotAllowedFunction answers `Allow` from it, the management authorizer allows its
-routes from it, and the OpenAPI document takes operation ids, tags, summaries, descriptions and statuses from it.
-`tests/unit/test_routes.py` checks template.yaml against it. To add a route: a row here, the handler in one
-function, and the `Api` event in template.yaml (docs/conventions.md).
+routes from it, the OpenAPI document takes operation ids, tags, summaries, descriptions and statuses from it, and
+`make template` writes template.yaml's `Api` events from it (signing_keys_local.template_sections). To add a route:
+a row here, the handler in one function, then `make template` and `make openapi` (docs/conventions.md).
 
 Free of heavy imports: the authorizer and MethodNotAllowedFunction read it on every cold start.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from signing_keys import token_rules
 
-# The fallback function of every resource: a method the resource does not serve lands there (405 + Allow).
+# The fallback function of every resource: a method the resource does not serve lands there (405 + Allow),
+# and so does every path no route has (404 naming the nearest route), through these resources of its own.
 METHOD_NOT_ALLOWED_FUNCTION = "MethodNotAllowedFunction"
+UNMATCHED_RESOURCES = ("/", "/{proxy+}")
+# What of the caller's path the nearest-route search reads: enough for any path of this API.
+_NEAREST_PATH_CHARS = 256
 # Path parameters that carry a signing key id: any value of any shape is a key id to look up (404 if unknown).
 KEY_ID_PARAMETERS = frozenset({"signingKeyId", "keyId"})
 # ...and a revocation id, as opaque (404 if unknown).
@@ -103,6 +108,13 @@ class Route:
         """The path as an authorizer policy names it: parameters become wildcards, no leading slash."""
         return _PARAMETER.sub("*", _GREEDY_PARAMETER.sub("*", self.path)).lstrip("/")
 
+    @property
+    def policy_resources(self) -> tuple[str, str]:
+        """What a policy allows for this route: its path, and the same with a trailing slash. API Gateway
+        routes `/iam/signing-keys/` to the resource `/iam/signing-keys` (and the resolver serves it), but the
+        method ARN it asks the policy about keeps the caller's slash."""
+        return self.policy_resource, self.policy_resource + "/"
+
 
 # Tags group operations in the document and in generated clients. The two seeds' are kept as their SDKs spell
 # them; this API's own follow Livepeer's camelCase, named for what they serve.
@@ -146,8 +158,7 @@ _PLAY = "/workspaces/{workspaceId}/play/{mediaId}/{path+}"
 _KEY_LIMIT_REACHED = 403
 _REVOCATION_LIMIT_REACHED = 403
 _ALREADY_REVOKED = 200
-# The exchange without an edge in the deployment, or a media path the edge would not serve.
-_NO_EDGE_PATH = 404
+_NO_SUCH_MEDIA_PATH = 404  # also: the edge is not deployed
 
 # Shared sentences of the descriptions below.
 _ANY_CREDENTIAL = (
@@ -442,7 +453,7 @@ ROUTES: tuple[Route, ...] = (
         ),
         writes=False,
         success_status=302,
-        also_answers=(_NO_EDGE_PATH,),
+        also_answers=(_NO_SUCH_MEDIA_PATH,),
         viewer_token=True,
     ),
     Route(
@@ -534,8 +545,8 @@ ROUTES: tuple[Route, ...] = (
             "Refuses (403) the workspace's tokens that carry one `jti`, one `viewer`, or were issued before "
             "`issuedBefore` (epoch seconds, at most 60 s ahead; tokens without `iat` too): exactly one of the "
             "three, and an optional `reason`. 201 with the new entry; 200 with the entry already in force when "
-            "the same one is sent again (nothing written). It lasts until no token it covers could still "
-            "verify, then lapses; at most 100 issuedBefore revocations are active at once (403 beyond). "
+            "the same one is sent again (nothing written). It stands until it is deleted (`expiresAt` is null); at "
+            "most 100 issuedBefore revocations are active at once (403 beyond). "
             + " ".join((_TAKES_EFFECT, _WRITE_CREDENTIAL))
         ),
         writes=True,
@@ -605,6 +616,22 @@ def by_operation_id(operation_id: str) -> Route:
         if route.operation_id == operation_id:
             return route
     raise KeyError(f"no route with operation id {operation_id!r} in signing_keys.routes.ROUTES")
+
+
+def nearest(method: str, path: str) -> Route:
+    """The route a caller most likely meant by `method` `path`, a path no route has: the most similar path
+    (where the route has a parameter, any segment of the caller's matches it), the caller's method breaking
+    ties."""
+    asked = [segment for segment in path[:_NEAREST_PATH_CHARS].split("/") if segment]
+
+    def likeness(route: Route) -> tuple[float, bool]:
+        template = [segment for segment in route.path.split("/") if segment]
+        parameters = {index for index, segment in enumerate(template) if segment.startswith("{")}
+        theirs = "/".join("*" if index in parameters else segment for index, segment in enumerate(asked))
+        ours = "/".join("*" if index in parameters else segment for index, segment in enumerate(template))
+        return difflib.SequenceMatcher(None, theirs, ours, autojunk=False).ratio(), route.method == method.upper()
+
+    return max(ROUTES, key=likeness)
 
 
 def guarded_by(auth: Auth) -> tuple[Route, ...]:

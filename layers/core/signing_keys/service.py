@@ -1,4 +1,4 @@
-"""Signing-key domain logic, dialect-free: the handlers call this, this calls the store."""
+"""Signing-key domain logic, dialect-free: the handlers call this, this calls the key repository."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from signing_keys import audit
 from signing_keys.config import Settings
-from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound
+from signing_keys.errors import FieldError, InvalidInput, KeyLimitReached, KeyNotFound, ServiceUnavailable
 from signing_keys.key_ids import KEY_ID_PATTERN, key_id_for_pem
 from signing_keys.limits import DEFAULT_ROTATION_OVERLAP_SECONDS
 from signing_keys.models import (
@@ -29,7 +29,8 @@ from signing_keys.models import (
     utc_now,
 )
 from signing_keys.observability import count, logger
-from signing_keys.store import KeyStore
+from signing_keys.store import retry
+from signing_keys.store.keys import KeyRepository
 
 if TYPE_CHECKING:
     from signing_keys.keys import KeyPair
@@ -55,14 +56,14 @@ def _key_id(workspace_id: str, public_key_pem: str) -> str:
 
 
 class KeyService:
-    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], datetime] = utc_now) -> None:
-        self._store = store
+    def __init__(self, keys: KeyRepository, settings: Settings, now: Callable[[], datetime] = utc_now) -> None:
+        self._keys = keys
         self._settings = settings
         self._now = now
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyService:
-        return cls(KeyStore.connect(settings.table_name), settings)
+        return cls(KeyRepository.connect(settings.table_name), settings)
 
     def _change(self, actor: Actor, action: AuditAction, key_id: str) -> AuditEntry:
         """The audit entry that goes into the change's own transaction (refused for a read-only credential)."""
@@ -121,7 +122,7 @@ class KeyService:
             policy=policy,
         )
         try:
-            self._store.add_key(key, self._settings.key_limit, self._change(actor, AuditAction.KEY_CREATE, key.key_id))
+            self._keys.add_key(key, self._settings.key_limit, self._change(actor, AuditAction.KEY_CREATE, key.key_id))
         except KeyLimitReached:
             self._limit_reached(workspace_id)
             raise
@@ -138,10 +139,10 @@ class KeyService:
         return CreatedKey(key=key, private_key_pem=private_key_pem)
 
     def list_keys(self, workspace_id: str) -> list[SigningKey]:
-        return self._store.list_keys(workspace_id)
+        return self._keys.list_keys(workspace_id)
 
     def page_of_keys(self, workspace_id: str, *, page_size: int, page: int) -> KeyPage:
-        keys = self._store.list_keys(workspace_id)
+        keys = self._keys.list_keys(workspace_id)
         start = (page - 1) * page_size
         return KeyPage(
             keys=keys[start : start + page_size],
@@ -151,7 +152,7 @@ class KeyService:
         )
 
     def get_key(self, workspace_id: str, key_id: str) -> SigningKey:
-        key = self._store.get_key(_existing_key_id(key_id))
+        key = self._keys.get_key(_existing_key_id(key_id))
         # Another workspace's key is indistinguishable from a missing one.
         if key is None or key.workspace_id != workspace_id:
             raise KeyNotFound()
@@ -164,7 +165,7 @@ class KeyService:
             self._check_expiry(update.expires_at)
         if update.max_token_lifetime_seconds is not KEEP:
             self._check_token_lifetime(update.max_token_lifetime_seconds)
-        self._store.update_key(workspace_id, _existing_key_id(key_id), update, change)
+        self._keys.update_key(workspace_id, _existing_key_id(key_id), update, change)
         logger.info(
             "signing key updated",
             extra={
@@ -188,47 +189,37 @@ class KeyService:
     ) -> CreatedKey:
         """A successor for the key, in one transaction with the old key's new expiry (now + overlap, or its own if
         sooner). The successor inherits name, projectId and policy but no expiry; its key pair is generated with the
-        old key's algorithm, or is `public_key` (whatever its algorithm: a rotation may move to another)."""
+        old key's algorithm, or is `public_key` (whatever its algorithm: a rotation may move to another).
+
+        Two calls when nothing interferes: a strongly consistent read of the old key, whose fields the successor
+        copies (a transaction cannot copy one item into another), then the transaction, which holds only if the
+        old key is still at the revision read. When it is not, the key is read and the rotation decided again, a
+        bounded number of times (then 503); a generated pair is made once, whatever the number of attempts."""
         change = self._change(actor, AuditAction.KEY_ROTATE, key_id)  # before making a key pair for nothing
         workspace_id = actor.workspace_id
         supplied = None if public_key is None else _parse_public_key(public_key)
-        pairs: dict[Algorithm, KeyPair] = {}  # one generated pair, kept across the store's re-reads
-
-        def plan(old: SigningKey) -> Rotation:
+        key_id = _existing_key_id(key_id)
+        pairs: dict[Algorithm, KeyPair] = {}  # one generated pair, kept across re-reads
+        for _ in retry.attempts():
+            old = self._keys.get_key(key_id)
+            if old is None or old.workspace_id != workspace_id:
+                raise KeyNotFound()
             if supplied is not None:
-                algorithm, public_key_pem = supplied.algorithm, supplied.public_key_pem
+                successor_key: PublicKey | KeyPair = supplied
             else:
                 if old.algorithm not in pairs:
                     pairs[old.algorithm] = _generate(old.algorithm)
-                pair = pairs[old.algorithm]
-                algorithm, public_key_pem = pair.algorithm, pair.public_key_pem
-            successor_id = _key_id(workspace_id, public_key_pem)
-            if successor_id == old.key_id:
-                raise InvalidInput([FieldError("publicKey", "is the key being rotated; send a new public key")])
-            now = self._now()
-            successor = SigningKey(
-                key_id=successor_id,
-                workspace_id=workspace_id,
-                algorithm=algorithm,
-                public_key_pem=public_key_pem,
-                created_at=now,
-                name=old.name,
-                project_id=old.project_id,
-                policy=replace(old.policy, expires_at=None),
-            )
-            overlap_ends = now + timedelta(seconds=overlap_seconds)
-            old_expiry = old.policy.expires_at
-            return Rotation(
-                successor,
-                overlap_ends if old_expiry is None else min(old_expiry, overlap_ends),
-                replace(change, successor_key_id=successor_id),
-            )
-
-        try:
-            rotation = self._store.rotate_key(workspace_id, _existing_key_id(key_id), plan, self._settings.key_limit)
-        except KeyLimitReached:
-            self._limit_reached(workspace_id)
-            raise
+                successor_key = pairs[old.algorithm]
+            rotation = self._rotation(old, successor_key, overlap_seconds, change)
+            try:
+                written = self._keys.write_rotation(rotation, self._settings.key_limit)
+            except KeyLimitReached:
+                self._limit_reached(workspace_id)
+                raise
+            if written:
+                break
+        else:
+            raise ServiceUnavailable()
         successor = rotation.successor
         count("KeysCreated")
         count("KeysRotated")
@@ -246,9 +237,36 @@ class KeyService:
         private_key_pem = None if supplied is not None else pairs[successor.algorithm].private_key_pem
         return CreatedKey(key=successor, private_key_pem=private_key_pem)
 
+    def _rotation(
+        self, old: SigningKey, successor_key: PublicKey | KeyPair, overlap_seconds: int, change: AuditEntry
+    ) -> Rotation:
+        """The rotation of `old` as read: the successor it copies, the old key's new expiry, the audit entry."""
+        successor_id = _key_id(old.workspace_id, successor_key.public_key_pem)
+        if successor_id == old.key_id:
+            raise InvalidInput([FieldError("publicKey", "is the key being rotated; send a new public key")])
+        now = self._now()
+        successor = SigningKey(
+            key_id=successor_id,
+            workspace_id=old.workspace_id,
+            algorithm=successor_key.algorithm,
+            public_key_pem=successor_key.public_key_pem,
+            created_at=now,
+            name=old.name,
+            project_id=old.project_id,
+            policy=replace(old.policy, expires_at=None),
+        )
+        overlap_ends = now + timedelta(seconds=overlap_seconds)
+        old_expiry = old.policy.expires_at
+        return Rotation(
+            replaces=old,
+            successor=successor,
+            old_key_expires_at=overlap_ends if old_expiry is None else min(old_expiry, overlap_ends),
+            audit=replace(change, successor_key_id=successor_id),
+        )
+
     def delete_key(self, actor: Actor, key_id: str) -> None:
         workspace_id = actor.workspace_id
-        self._store.delete_key(
+        self._keys.delete_key(
             workspace_id, _existing_key_id(key_id), self._change(actor, AuditAction.KEY_DELETE, key_id)
         )
         count("KeysDeleted")

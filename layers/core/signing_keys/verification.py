@@ -35,7 +35,7 @@ from signing_keys.observability import count, logger
 from signing_keys.patterns import media_allowed
 from signing_keys.rejections import Rejection, TokenRejected
 from signing_keys.stages import Explanation, Stage, StageResult
-from signing_keys.store import KeyStore
+from signing_keys.store.keys import KeyRepository
 from signing_keys.token_screen import ScreenedToken, screen
 
 _KEY_ID = re.compile(KEY_ID_PATTERN)
@@ -145,7 +145,7 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
-        return cls(KeyStore.connect(settings.table_name), settings)
+        return cls(KeyRepository.connect(settings.table_name), settings)
 
     # -- the two ways in ---------------------------------------------------------------------------------------
     def verify(self, token: str, workspace_id: str, media_id: str) -> VerifiedToken:

@@ -47,7 +47,7 @@ def _drop_default(schema: JsonDict) -> None:
 def omitted_when_unset(**constraints: Any) -> Any:
     """An optional field that is absent from the body when unset: typed `X | SkipJsonSchema[None]`, so the
     schema says "X, not required" rather than "X or null"."""
-    return Field(default=None, json_schema_extra=_drop_default, **constraints)
+    return Field(default=None, exclude_if=_is_none, json_schema_extra=_drop_default, **constraints)
 
 
 def body_of(model: BaseModel) -> Any:
@@ -107,7 +107,11 @@ UPLOADED_PUBLIC_KEY = (
 
 def omitted_or_null(**constraints: Any) -> Any:
     """A request field that may be left out (unchanged) or sent as null (cleared): no default in the schema."""
-    return Field(default=None, json_schema_extra=_drop_default, **constraints)
+    return Field(default=None, exclude_if=_is_none, json_schema_extra=_drop_default, **constraints)
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
 
 
 def given(body: BaseModel, field: str, convert: Callable[[Any], Converted]) -> Converted | Literal[Keep.KEEP] | None:

@@ -309,6 +309,7 @@ class RevocationRequest(BaseModel):
 class RevocationEntry(WireModel):
     """A revocation in force."""
 
+    omits_none: ClassVar[bool] = False  # expiresAt is sent as null; reason is left out when unset
     id: str = Field(description="The revocation's id: what delete takes", examples=[examples.REVOCATION_ID])
     type: Literal["jti", "viewer", "issuedBefore"] = Field(description="What it refuses by")
     value: str | int = Field(
@@ -318,11 +319,17 @@ class RevocationEntry(WireModel):
         description="Why, as it was given", examples=[examples.REVOCATION_REASON]
     )
     createdAt: int = Field(description="When it was made, in epoch milliseconds", examples=[examples.CREATED_AT_MILLIS])
+    expiresAt: None = Field(
+        default=None,
+        description="Always null: a revocation stands until it is deleted, whatever the tokens it covers",
+        examples=[None],
+    )
 
 
 class RevocationList(WireModel):
     """A page of the revocations in force."""
 
+    omits_none: ClassVar[bool] = False  # its entries' null expiresAt
     revocations: list[RevocationEntry] = Field(description="Newest first")
     nextCursor: str | None = Field(description=_NEXT_CURSOR, examples=[examples.REVOCATION_CURSOR])
 
