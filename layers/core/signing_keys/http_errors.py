@@ -37,6 +37,15 @@ from signing_keys.routes import Dialect, Route
 # A location part that is not a plain identifier came from the caller (e.g. a form key): never echo it.
 _FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
+# The unit of each time-valued field, as each dialect has it on the wire: a refusal of one names it.
+TIME_UNITS: dict[Dialect, dict[str, str]] = {
+    Dialect.FASTPIX: fastpix.TIME_UNITS,
+    Dialect.LIVEPEER: livepeer.TIME_UNITS,
+    Dialect.NEUTRAL: neutral.TIME_UNITS,
+}
+# Pydantic's prefix for a validator's own message: noise to a caller.
+_VALUE_ERROR_PREFIX = "Value error, "
+
 ERROR_MODELS: dict[Dialect, type[BaseModel]] = {
     Dialect.FASTPIX: fastpix.FastPixError,
     Dialect.LIVEPEER: livepeer.LivepeerError,
@@ -58,10 +67,25 @@ def error_body(resource: str, status: int, message: str, fields: list[FieldError
     return body_of(error_model(routes.dialect_of(resource), status, message, fields or []))
 
 
+def with_units(error: InvalidInput, units: dict[str, str]) -> InvalidInput:
+    """`error` with each time-valued field's unit in its message, unless the message names it already."""
+    fields = [
+        FieldError(field.field, field.message)
+        if field.field not in units or units[field.field] in field.message
+        else FieldError(field.field, f"{field.message} ({field.field} is {units[field.field]})")
+        for field in error.fields
+    ]
+    if error.detail != InvalidInput(error.fields).detail:  # a message of its own, not the fields'
+        return InvalidInput(fields, error.detail)
+    return InvalidInput(fields)
+
+
 def error_parts(resource: str, error: SigningKeyError) -> tuple[Any, dict[str, str]]:
     """The body and headers `error` is answered with on `resource`."""
     if isinstance(error, TokenRefused):
         return body_of(neutral.token_refusal(error.status, error.reason, error.detail)), error.headers
+    if isinstance(error, InvalidInput):
+        error = with_units(error, TIME_UNITS[routes.dialect_of(resource)])
     fields = error.fields if isinstance(error, InvalidInput) else []
     return error_body(resource, error.status, error.detail, fields), error.headers
 
@@ -92,7 +116,10 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
 
 def invalid_input(error: RequestValidationError) -> InvalidInput:
     """Pydantic's message and location only: its `input` may be a key the caller should not see echoed."""
-    fields = [FieldError(_field_name(e.get("loc", ("body",))), e.get("msg", "invalid")) for e in error.errors()]
+    fields = [
+        FieldError(_field_name(e.get("loc", ("body",))), e.get("msg", "invalid").removeprefix(_VALUE_ERROR_PREFIX))
+        for e in error.errors()
+    ]
     return InvalidInput(fields)
 
 

@@ -78,7 +78,7 @@ class KeyService:
     def _check_token_lifetime(self, seconds: int | None) -> None:
         cap = self._settings.max_token_lifetime_seconds
         if seconds is not None and seconds > cap:
-            message = f"must be at most {cap} (the deployment's MaxTokenLifetimeSeconds)"
+            message = f"must be at most {cap} seconds, the deployment's MaxTokenLifetimeSeconds"
             raise InvalidInput([FieldError("maxTokenLifetimeSeconds", message)])
 
     def _check_policy(self, policy: KeyPolicy) -> None:

@@ -72,6 +72,10 @@ def no_content() -> Response[Any]:
 
 
 # -- request fields both dialects share (key policies, rotation) -------------------------------------------------
+# How a refusal names the unit of each time-valued field (each dialect adds its expiresAt).
+SHARED_TIME_UNITS = {"maxTokenLifetimeSeconds": "in seconds", "overlapSeconds": "in seconds"}
+
+
 def _whole_number(value: Any) -> Any:
     """JSON has one number type and some clients send every number as a float: 600.0 is 600. Nothing fractional,
     no strings, no booleans."""

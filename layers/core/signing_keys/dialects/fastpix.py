@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
+    SHARED_TIME_UNITS,
     UPLOADED_PUBLIC_KEY,
     PolicyRequest,
     ShownAllowedMedia,
@@ -48,6 +49,7 @@ def _timestamp(value: Any) -> datetime:
 
 
 ExpiresAtTimestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+TIME_UNITS = {**SHARED_TIME_UNITS, "expiresAt": "an ISO-8601 date and time"}
 # No expiresAt: it must lie in the future, and an example that expires would stop working.
 _POLICY_EXAMPLE: JsonDict = {
     "allowedMedia": examples.ALLOWED_MEDIA,

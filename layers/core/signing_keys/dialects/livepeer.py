@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
 from signing_keys.dialects import (
+    SHARED_TIME_UNITS,
     UPLOADED_PUBLIC_KEY,
     WHOLE_NUMBER,
     PolicyRequest,
@@ -30,6 +31,7 @@ from signing_keys.models import KEEP, CreatedKey, KeyUpdate, SigningKey, from_mi
 
 # Beyond the seed: when the key stops verifying, in epoch milliseconds like createdAt.
 ExpiresAtMillis = Annotated[int, Field(ge=0, le=LATEST_EPOCH_MILLIS), WHOLE_NUMBER]
+TIME_UNITS = {**SHARED_TIME_UNITS, "expiresAt": "in epoch milliseconds"}
 _KEY_NAME = "A label for the key (Livepeer's `name`); empty when none was given"
 _PROJECT_ID = "The Livepeer project the key belongs to, as your client names it"
 

@@ -250,6 +250,7 @@ def _unicode_text(value: str) -> str:
 
 
 UnicodeText = Annotated[StrictStr, AfterValidator(_unicode_text)]
+TIME_UNITS = {"issuedBefore": "in epoch seconds"}
 _REVOKED_NAMES = tuple(revocation_type.value for revocation_type in RevocationType)
 
 
