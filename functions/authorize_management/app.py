@@ -16,10 +16,9 @@ from signing_keys.config import Settings
 from signing_keys.credentials import CredentialService
 from signing_keys.errors import Unauthenticated
 from signing_keys.observability import instrumented, logger
-from signing_keys.store.credentials import CredentialRepository
 
 settings = Settings.from_env()
-credentials = CredentialService(CredentialRepository.connect(settings.table_name))
+credentials = CredentialService.from_settings(settings)
 
 
 def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -69,6 +69,10 @@ class CredentialService:
         self._audit_retention_days = audit_retention_days
         self._clock = clock
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CredentialService:
+        return cls(CredentialRepository.connect(settings.table_name), settings.audit_retention_days)
+
     def authenticate(self, authorization: str | None) -> Credential:
         """The credential an Authorization header presents, if it is usable now; else Unauthenticated."""
         presented = parse_authorization(authorization)
