@@ -18,7 +18,7 @@ ARGS ?=
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest test-unit test-handler test-api test-integration validate checkov build deploy \
+.PHONY: install run test test-fast lint pytest test-unit test-handler test-api test-integration validate checkov build deploy \
 	bench conformance events openapi clean
 
 $(BIN)/.installed: pyproject.toml
@@ -65,8 +65,20 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two runs: every test but the `serial` ones on one worker per CPU, a file's tests on one worker (so a module's
+# runner starts once), then the `serial` ones, which time something, alone. The tiers of pyproject.toml's
+# testpaths, longest files first, so that no worker is left with one at the end. Branch coverage of both runs
+# ([tool.coverage] in pyproject.toml: the test processes, not the runners they start).
+PARALLEL := -n auto --dist loadfile tests/integration tests/api tests/handler tests/unit
+
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL) -m "not serial" --cov --cov-report=
+	$(BIN)/pytest -m serial --cov --cov-append --cov-report=term
+
+## test-fast: the four tiers without the `slow` tests (property, state-machine, fuzz, load, real-timeout runs)
+test-fast: install
+	$(BIN)/pytest $(PARALLEL) -m "not slow and not serial"
+	$(BIN)/pytest -m "serial and not slow"
 
 ## test tiers, each runnable alone: pure code · lambda_handler with factory events · the API through the
 ## gateway emulator · the runner over HTTP · the official SDKs (conformance)
@@ -114,4 +126,4 @@ openapi: install
 	$(BIN)/signing-keys-local openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -20,6 +20,8 @@ import pytest
 
 from tests.integration.conftest import Runner, call, start_runner
 
+pytestmark = pytest.mark.slow  # 480 requests from 24 clients at once
+
 WORKSPACES = {
     "ws-iso-a": ("tok-iso-a", "secret-iso-a-0123456789"),
     "ws-iso-b": ("tok-iso-b", "secret-iso-b-0123456789"),
