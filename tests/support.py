@@ -111,10 +111,11 @@ class WarmFunctions:
         - the functions' environment (the offline environment fixture restores os.environ after every test);
         - every TtlLruCache the modules hold (the playback verifier's keys, revocations and last-seen writes);
         - Powertools' per-request state: the Logger's appended keys and the Metrics buffer;
-        - the invocation budget (a handler that raised past `budgeted` would leave its deadline).
+        - the invocation budget's deadline (`budgeted` ends it after every invocation; a test may not).
 
         Not here, because every test gets its own: the table (a new `mock_aws`), the gateway (authorizer cache,
-        throttle buckets) and the client hooks. Powertools' resolvers set `current_event` on every request.
+        throttle buckets) and the client hooks. Powertools' resolvers set `current_event` on every request, and
+        its cold-start flag is the process's, as it was when each test imported the modules anew.
         """
         os.environ.update(self.environment)
         for logical_id in self.host.functions:
@@ -162,19 +163,21 @@ class PerTestHost:
     functions: dict[str, Function] = field(init=False)
     _chosen: dict[str, FunctionHost] = field(default_factory=dict)
     _fresh: FunctionHost | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # tests send requests from threads
 
     def __post_init__(self) -> None:
         self.functions = self.warm.host.functions
 
     def _host(self, logical_id: str) -> FunctionHost:
         # Chosen at the function's first invocation in the test and kept, as a module stays loaded.
-        if logical_id not in self._chosen:
-            if boto3.DEFAULT_SESSION is None:
-                self._chosen[logical_id] = self.warm.host
-            else:
-                self._fresh = self._fresh or FunctionHost(self.warm.template)
-                self._chosen[logical_id] = self._fresh
-        return self._chosen[logical_id]
+        with self._lock:
+            if logical_id not in self._chosen:
+                if boto3.DEFAULT_SESSION is None:
+                    self._chosen[logical_id] = self.warm.host
+                else:
+                    self._fresh = self._fresh or FunctionHost(self.warm.template)
+                    self._chosen[logical_id] = self._fresh
+            return self._chosen[logical_id]
 
     def module(self, logical_id: str) -> ModuleType:
         return self._host(logical_id).module(logical_id)
