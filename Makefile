@@ -30,8 +30,9 @@ IAM_EVALUATOR := tests/iam/node_modules/.installed
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint pytest iam test-unit test-handler test-api test-integration test-edge edge-vectors \
-	validate checkov build deploy smoke bench conformance events openapi template clean player player-unavailable
+.PHONY: install run test test-fast lint pytest iam test-unit test-handler test-api test-integration test-edge \
+	edge-vectors validate checkov build deploy smoke bench conformance events openapi template clean player \
+	player-unavailable
 
 # uv (from PyPI, into the venv) installs the same versions as pip in a quarter of the time
 # (README § The local runner); pip remains the fallback, e.g. where only pip's own configuration (an index
@@ -101,9 +102,22 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two runs: every test but the `serial` ones on one worker per CPU, a file's tests on one worker (so a module's
+# runner starts once), then the `serial` ones, which time something, alone. Files go out in the order given (not
+# most tests first, xdist's default): the tiers of pyproject.toml's testpaths, integration's few long files first,
+# so that no worker is left with one at the end. Branch coverage of both runs ([tool.coverage] in pyproject.toml:
+# the test processes, not the runners they start). Both runs record every DynamoDB request for `make iam`.
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder tests/integration tests/api tests/handler tests/unit
+
 pytest: install $(IAM_EVALUATOR)
-	rm -rf $(IAM_RECORDS)
-	SIGNING_KEYS_DYNAMODB_CALL_LOG=$(IAM_RECORDS) $(BIN)/pytest
+	rm -rf $(IAM_RECORDS) .coverage .coverage.*
+	SIGNING_KEYS_DYNAMODB_CALL_LOG=$(IAM_RECORDS) $(BIN)/pytest $(PARALLEL) -m "not serial" --cov --cov-report=
+	SIGNING_KEYS_DYNAMODB_CALL_LOG=$(IAM_RECORDS) $(BIN)/pytest -m serial --cov --cov-append --cov-report=term
+
+## test-fast: the four tiers without the `slow` tests (property, state-machine, fuzz, load, real-timeout runs)
+test-fast: install
+	$(BIN)/pytest $(PARALLEL) -m "not slow and not serial"
+	$(BIN)/pytest -m "serial and not slow"
 
 ## iam: every DynamoDB request `make pytest` recorded, evaluated against its function's policy in template.yaml
 iam: install $(IAM_EVALUATOR)
@@ -180,4 +194,4 @@ template: install
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \
-		$(PLAYER_DIR)/node_modules $(IAM_RECORDS) tests/iam/node_modules
+		$(PLAYER_DIR)/node_modules $(IAM_RECORDS) tests/iam/node_modules .coverage .coverage.*

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 from signing_keys_local.template import Template
+
+if TYPE_CHECKING:
+    from tests.support import ClientHooks
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -18,6 +25,9 @@ for _name, _value in Template(TEMPLATE).global_environment().items():
         os.environ.setdefault(_name, _value)
 # What must never show up in a log line or the table: PEM armour, its base64, a JWT.
 SECRET_MARKERS = ("-----BEGIN", "LS0tLS1CRUdJTi", "eyJ")
+# moto's mock gives every test a new boto3 session, and each session would parse botocore's service models
+# again (about 70 ms for a session's first client). The models are read-only data: one loader serves the run.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +49,13 @@ def offline_aws_environment() -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def client_hooks() -> Iterator[ClientHooks]:
+    """botocore hooks for this test on every client of the in-process handlers and of `tests.support`
+    (`client_hooks.register("before-call.dynamodb", hook)`, as on a session's `events`); removed afterwards."""
+    from tests.support import CLIENT_HOOKS
+
+    yield CLIENT_HOOKS
+    CLIENT_HOOKS.clear()

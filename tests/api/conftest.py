@@ -1,6 +1,7 @@
 """The API in-process over moto, built from template.yaml with optional parameter overrides.
 
-Each test gets fresh handler modules, created inside `mock_aws` so their module-level clients are mocked.
+The handler modules are imported once per set of overrides and reset for each test (`tests.support.WarmFunctions`);
+each test gets its own `mock_aws`, so a new table, and a new gateway.
 """
 
 from __future__ import annotations

@@ -6,17 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from tests.api.conftest import ApiFactory
-from tests.support import LocalApi, Reply, basic, bearer
+from tests.support import ClientHooks, LocalApi, Reply, basic, bearer
 
 FAULTS = {
     "throttled": ("ThrottlingException", 400),
@@ -46,13 +45,10 @@ class Injector:
 
 
 @pytest.fixture
-def injector() -> Iterator[Injector]:
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
+def injector(client_hooks: ClientHooks) -> Injector:
     hook = Injector()
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", hook)
-    yield hook
-    boto3.DEFAULT_SESSION = None
+    client_hooks.register("before-call.dynamodb", hook)
+    return hook
 
 
 def seed(api: LocalApi) -> dict[str, Any]:
@@ -245,7 +241,7 @@ def test_a_failing_last_seen_write_never_fails_verification(
 
 
 def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
-    api: LocalApi, injector: Injector, seeded: dict[str, Any]
+    api: LocalApi, injector: Injector, seeded: dict[str, Any], client_hooks: ClientHooks
 ) -> None:
     # Given DynamoDB that keeps every key of the verifier's batch read unprocessed (as under throttling)
     def unprocessed(model: Any, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
@@ -254,8 +250,7 @@ def test_a_verification_read_left_unprocessed_is_a_503_with_retry_after(
         asked = json.loads(params["body"])["RequestItems"]
         return SimpleNamespace(status_code=200, headers={}), {"Responses": {}, "UnprocessedKeys": asked}
 
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", unprocessed)
+    client_hooks.register("before-call.dynamodb", unprocessed)
     # When a viewer presents a valid token
     reply = api.request("GET", "/workspaces/ws-a/playback/m", query={"token": token(seeded["key"])})
     # Then the viewer is told to retry, never allowed on a read that did not complete

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.api.conftest import ApiFactory
-from tests.support import LocalApi, basic
+from tests.support import ClientHooks, LocalApi, basic
 
 KEYS = "/iam/signing-keys"
 LIVEPEER_KEYS = "/access-control/signing-key"
@@ -69,6 +67,7 @@ def test_limit_counts_keys_of_both_dialects(make_api: ApiFactory) -> None:
     assert api.request("POST", KEYS, authorization=basic(credential)).status == 403
 
 
+@pytest.mark.slow  # a random sequence of 40 creates and deletes
 def test_counter_equals_keys_after_any_sequence(make_api: ApiFactory) -> None:
     # Given a random mix of creates, deletes, double deletes and over-limit creates
     api = make_api(KeyLimit="4")
@@ -95,7 +94,7 @@ def test_counter_equals_keys_after_any_sequence(make_api: ApiFactory) -> None:
 
 # -- transaction conflicts: injected at the client, as DynamoDB would answer them ---------------------
 @pytest.fixture
-def conflicts() -> Iterator[dict[str, int]]:
+def conflicts(client_hooks: ClientHooks) -> dict[str, int]:
     """Makes the next N TransactWriteItems calls fail with TransactionConflict (set state['remaining'])."""
     state = {"remaining": 0, "calls": 0}
 
@@ -111,11 +110,8 @@ def conflicts() -> Iterator[dict[str, int]]:
         }
         return SimpleNamespace(status_code=400, headers={}), parsed
 
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb.TransactWriteItems", answer_conflict)
-    yield state
-    boto3.DEFAULT_SESSION = None
+    client_hooks.register("before-call.dynamodb.TransactWriteItems", answer_conflict)
+    return state
 
 
 def test_a_transient_conflict_is_retried_and_succeeds(api: LocalApi, conflicts: dict[str, int]) -> None:

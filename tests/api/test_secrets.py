@@ -5,16 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 
 from signing_keys_local.examples import authorized, request
 from tests.conftest import SECRET_MARKERS
-from tests.support import LocalApi, basic, bearer
+from tests.support import ClientHooks, LocalApi, basic, bearer
 
 
 def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,18 +70,15 @@ def test_private_keys_and_secrets_never_reach_logs_or_table(api: LocalApi, capsy
 
 
 @pytest.fixture
-def failing_reads() -> Iterator[str]:
+def failing_reads(client_hooks: ClientHooks) -> str:
     """GetItem fails with an unexpected exception whose message holds something secret-looking."""
     message = "boom LS0tLS1CRUdJTi canary"
 
     def explode(**_: Any) -> None:
         raise RuntimeError(message)
 
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb.GetItem", explode)
-    yield message
-    boto3.DEFAULT_SESSION = None
+    client_hooks.register("before-call.dynamodb.GetItem", explode)
+    return message
 
 
 def test_unexpected_failure_is_a_500_in_the_dialect_shape_without_its_message(

@@ -10,12 +10,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from moto import mock_aws
 
 from tests.support import basic, bearer, build_local_api
+
+pytestmark = pytest.mark.slow  # a state machine: 8 random sequences of 25 steps
 
 LIMIT = 3
 WORKSPACES = ("ws-a", "ws-b")

@@ -7,15 +7,13 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from signing_keys.errors import Unauthenticated
 from signing_keys_local.examples import EXAMPLE_WORKSPACE, authorized, request
-from tests.support import LocalFunctions
+from tests.support import ClientHooks, LocalFunctions
 
 FASTPIX = "/iam/signing-keys"
 LIVEPEER = "/access-control/signing-key"
@@ -80,19 +78,15 @@ def test_a_revocation_id_the_resolver_cannot_match_is_the_missing_revocation_404
 
 
 @pytest.fixture
-def dynamodb_calls(functions: LocalFunctions) -> Iterator[Counter[str]]:
-    """DynamoDB operations made by handler modules loaded from now on (they are loaded at first invoke).
-    After `functions`: starting moto's mock replaces boto3's default session, and with it any hook."""
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
+def dynamodb_calls(functions: LocalFunctions, client_hooks: ClientHooks) -> Counter[str]:
+    """DynamoDB operations made from now on (after `functions` has seeded the table)."""
     calls: Counter[str] = Counter()
 
     def record(model: Any, **_: Any) -> None:
         calls[model.name] += 1
 
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", record)
-    yield calls
-    boto3.DEFAULT_SESSION = None
+    client_hooks.register("before-call.dynamodb", record)
+    return calls
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ from signing_keys_local.functions import FunctionHost
 from signing_keys_local.template import LOCAL_STACK, Template
 from tests.conftest import TEMPLATE
 
+pytestmark = pytest.mark.slow  # waits out a real DynamoDB client's timeouts, about 6 s a test
+
 # The store keeps 1 s (signing_keys.budget.RESPONSE_MARGIN_SECONDS) between its last possible DynamoDB attempt
 # and the Timeout; half of it is left for a busy machine's late timers, so the bound stays generous.
 SPARE_MILLIS = 500

@@ -20,6 +20,8 @@ from signing_keys_tools.tokens import sign
 from tests.hls_client import fetch_presentation
 from tests.integration.conftest import SAMPLE, SECRET_BYTES, Runner, call
 
+pytestmark = pytest.mark.serial  # revocations measured against the local bound
+
 LOCAL_BOUND_SECONDS = 1.0 + 1.0  # KeyCacheMillis (default 1000) + 1 s
 
 

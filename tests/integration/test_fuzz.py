@@ -16,6 +16,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.conftest import ROOT
 from tests.integration.conftest import FUZZ_CREDENTIAL, Runner
 
+pytestmark = pytest.mark.slow  # schemathesis: every operation fuzzed, then stateful links
+
 schema = schemathesis.openapi.from_path(ROOT / "openapi.json")
 # An oversized invalid body is refused by size before validation: 413 is a rejection too.
 _rejection = schema.config.checks.negative_data_rejection

@@ -19,6 +19,9 @@ from signing_keys_local.template import Template
 from tests.conftest import TEMPLATE
 from tests.integration.conftest import Runner, call, start_runner
 
+# Timeouts of 300 ms and 1 s against functions sleeping 600 ms: alone on the machine, after the parallel run.
+pytestmark = pytest.mark.serial
+
 PROBE_STACK = Path(__file__).with_name("probe_stack")
 
 

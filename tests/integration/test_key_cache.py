@@ -15,6 +15,9 @@ import pytest
 from signing_keys_tools.tokens import sign
 from tests.integration.conftest import Runner, call, start_runner
 
+# They time how late a change takes effect (about 1 s): alone on the machine, after the parallel run.
+pytestmark = pytest.mark.serial
+
 WORKSPACE, TOKEN_ID, SECRET = "ws-cache", "tok-cache", "secret-cache-0123456789"
 KEY_CACHE_SECONDS = 1.0  # the template's default
 

@@ -16,6 +16,10 @@ import pytest
 from bench.soak import KEYS_PATH, Soak, Target, soak
 from tests.integration.conftest import Runner, counter, start_runner
 
+# Load runs. They time nothing against a fixed bound (the soak times its runner against a fresh one, alternately),
+# so they run beside other tests.
+pytestmark = pytest.mark.slow
+
 KEY_LIMIT = 10
 SOAK = ("ws-load-soak", "tok-load-soak", "secret-load-soak-0123456789")
 # Three rounds: with Python's default listen backlog of 5, some rounds passed and others had up to 72 resets.

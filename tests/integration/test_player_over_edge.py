@@ -14,7 +14,10 @@ from signing_keys_tools.tokens import sign
 from tests.browser import INSTALL_TIMEOUT_SECONDS, Browser
 from tests.integration.conftest import Runner, call
 
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 120)  # the first test may install chromium
+pytestmark = [
+    pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 120),  # the first test may install chromium
+    pytest.mark.serial,  # a revocation measured against the local bound
+]
 WORKSPACE = "ws-edge-play"
 LOCAL_BOUND_SECONDS = 2.0  # KeyCacheMillis (1 s, its default) + 1 s
 

@@ -19,6 +19,8 @@ import pytest
 from signing_keys_local.gateway import AUTHORIZER_CACHE_MAX_ENTRIES
 from tests.integration.conftest import Runner, call, runner_rss_bytes, start_runner
 
+pytestmark = pytest.mark.serial  # request deadlines of a second or two, and the runner's memory
+
 CACHE = ("ws-cache-bound", "tok-cache-bound", "secret-cache-bound-0123456789")
 _, _, CACHE_SECRET = CACHE
 SPELLINGS = 4000

@@ -8,11 +8,14 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.integration.conftest import MACHINE_WORKSPACES, Runner, call, counter
+
+pytestmark = pytest.mark.slow  # a state machine of concurrent bursts
 
 LIMIT = 10  # the session runner's KeyLimit
 # What the model follows of each key: what the invariant compares with the list.

@@ -182,6 +182,7 @@ TOKENS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TOKENS)
 def test_the_screen_answers_any_input_with_parts_or_a_rejection(token: str) -> None:
@@ -201,6 +202,7 @@ def keys_in_table() -> list[KeyInHand]:
 ALGORITHMS = st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none", "PS256"])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     which=st.integers(min_value=0, max_value=2),

@@ -176,6 +176,7 @@ def _token_naming(kid: str) -> str:
     return f"{header}.eyJleHAiOjE4MDAwMDAwMDB9.AAAA"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_cache_never_grows_past_its_bound_under_100_000_random_kids() -> None:
     # Given a verifier over an in-memory table holding one real key

@@ -51,6 +51,11 @@ class TtlLruCache(Generic[K, V]):
     def max_entries(self) -> int:
         return self._max_entries
 
+    def clear(self) -> None:
+        """Forget every entry, as a new container starts."""
+        with self._lock:
+            self._entries.clear()
+
     def now(self) -> float:
         """A reading of the cache's clock: take it before a load, and give it to `store` as `loaded_at`."""
         return self._clock()
