@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -197,6 +199,19 @@ def call(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def bearer(workspace: str) -> str:
+    """The Authorization of a workspace whose credential the runner was given as `ws:tok-ws:secret-ws`."""
+    return f"Bearer secret-{workspace}"
+
+
+def create_livepeer_key(runner: Runner, workspace: str) -> dict[str, Any]:
+    """A new key of the workspace (Livepeer dialect: ES256), as the create call answered it, private key included."""
+    status, _, body = call(runner, "POST", "/access-control/signing-key", authorization=bearer(workspace))
+    assert status == 200, body
+    key: dict[str, Any] = json.loads(body)
+    return key
 
 
 def counter(runner: Runner, workspace: str) -> tuple[int, int]:

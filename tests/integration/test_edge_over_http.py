@@ -18,15 +18,11 @@ import pytest
 
 from signing_keys_tools.tokens import sign
 from tests.hls_client import fetch_presentation
-from tests.integration.conftest import SAMPLE, SECRET_BYTES, Runner, call
+from tests.integration.conftest import SAMPLE, SECRET_BYTES, Runner, bearer, call, create_livepeer_key
 
 pytestmark = pytest.mark.serial  # revocations measured against the local bound
 
 LOCAL_BOUND_SECONDS = 1.0 + 1.0  # KeyCacheMillis (default 1000) + 1 s
-
-
-def bearer(workspace: str) -> str:
-    return f"Bearer secret-{workspace}"
 
 
 _KEYS: dict[tuple[str, str], dict[str, Any]] = {}
@@ -35,9 +31,7 @@ _KEYS: dict[tuple[str, str], dict[str, Any]] = {}
 def create_key(runner: Runner, workspace: str) -> dict[str, Any]:
     """The workspace's key for these tests (one each: the key limit is per workspace)."""
     if (runner.url, workspace) not in _KEYS:
-        status, _, body = call(runner, "POST", "/access-control/signing-key", authorization=bearer(workspace))
-        assert status == 200, body
-        _KEYS[runner.url, workspace] = json.loads(body)
+        _KEYS[runner.url, workspace] = create_livepeer_key(runner, workspace)
     return _KEYS[runner.url, workspace]
 
 

@@ -17,14 +17,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from signing_keys_tools.tokens import sign
-from tests.integration.conftest import ROTATION_RACE_WORKSPACES, Runner, call, counter
+from tests.integration.conftest import ROTATION_RACE_WORKSPACES, Runner, bearer, call, counter
 
 LIVEPEER, FASTPIX = "/access-control/signing-key", "/iam/signing-keys"
 LIMIT = 10  # the session runner's KeyLimit
-
-
-def bearer(workspace: str) -> str:
-    return f"Bearer secret-{workspace}"
 
 
 def json_body(body: dict[str, Any]) -> bytes:

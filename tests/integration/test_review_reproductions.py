@@ -5,7 +5,6 @@ opens (never spent and then denied)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import boto3
 import pytest
@@ -18,20 +17,9 @@ from signing_keys.models import Actor, Algorithm, AuditAction, SigningKey, utc_n
 from signing_keys.store.keys import KeyRepository
 from signing_keys.store.table import Table
 from signing_keys_tools.tokens import sign
-from tests.integration.conftest import Runner, call, embedded_endpoint
+from tests.integration.conftest import Runner, call, create_livepeer_key, embedded_endpoint
 
 TABLE = "signing-keys-local-KeysTable"
-
-
-def bearer(workspace: str) -> str:
-    return f"Bearer secret-{workspace}"
-
-
-def create_key(runner: Runner, workspace: str) -> dict[str, Any]:
-    status, _, body = call(runner, "POST", "/access-control/signing-key", authorization=bearer(workspace))
-    assert status == 200, body
-    key: dict[str, Any] = json.loads(body)
-    return key
 
 
 def store_unchecked_key(runner: Runner, workspace: str, pem: str, algorithm: Algorithm) -> str:
@@ -47,7 +35,7 @@ def store_unchecked_key(runner: Runner, workspace: str, pem: str, algorithm: Alg
 def test_a_legacy_key_with_exponent_3_is_left_out_of_the_public_jwks(runner: Runner) -> None:
     # Given a workspace with a sound key and a legacy RSA key with e = 3 stored before uploads were checked
     workspace = "ws-review-jwks"
-    sound = create_key(runner, workspace)
+    sound = create_livepeer_key(runner, workspace)
     modulus = rsa.generate_private_key(65537, 2048).public_key().public_numbers().n
     weak_pem = (
         rsa.RSAPublicNumbers(3, modulus)
@@ -73,7 +61,7 @@ def test_a_single_use_token_at_a_non_canonical_url_plays_once_then_is_refused(
     runner: Runner, workspace: str, path: str
 ) -> None:
     # Given a single-use token for movie-42
-    key = create_key(runner, workspace)
+    key = create_livepeer_key(runner, workspace)
     token = sign(key["privateKey"], key["id"], "movie-42", 600, jti=f"once-{workspace}", single_use=True)
     # When it is presented at another spelling of its URL, twice
     first = call(runner, "GET", f"/workspaces/{workspace}/playback/{path}?token={token}")

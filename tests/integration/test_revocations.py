@@ -16,21 +16,10 @@ from typing import Any
 import pytest
 
 from signing_keys_tools.tokens import sign
-from tests.integration.conftest import Runner, call
+from tests.integration.conftest import Runner, bearer, call, create_livepeer_key
 
 MEDIA = "movie-42"
 OTHER_WORKSPACE = "ws-rev-other"
-
-
-def bearer(workspace: str) -> str:
-    return f"Bearer secret-{workspace}"
-
-
-def create_key(runner: Runner, workspace: str) -> dict[str, Any]:
-    status, _, body = call(runner, "POST", "/access-control/signing-key", authorization=bearer(workspace))
-    assert status == 200, body
-    key: dict[str, Any] = json.loads(body)
-    return key
 
 
 def play(runner: Runner, workspace: str, token: str) -> int:
@@ -66,7 +55,7 @@ REVOCATIONS = {
 def test_a_revoked_token_is_refused_until_the_revocation_is_deleted(runner: Runner, kind: str) -> None:
     # Given a token of a workspace that verifies, and one with the same claims in another workspace
     workspace = f"ws-rev-{kind}"
-    key, other_key = create_key(runner, workspace), create_key(runner, OTHER_WORKSPACE)
+    key, other_key = create_livepeer_key(runner, workspace), create_livepeer_key(runner, OTHER_WORKSPACE)
     token = sign(key["privateKey"], key["id"], MEDIA, 600, jti="token-1", viewer="viewer-7")
     other_token = sign(other_key["privateKey"], other_key["id"], MEDIA, 600, jti="token-1", viewer="viewer-7")
     assert play(runner, workspace, token) == 200
@@ -88,7 +77,7 @@ def test_a_revoked_token_is_refused_until_the_revocation_is_deleted(runner: Runn
 def test_twenty_concurrent_verifications_of_a_single_use_token_allow_exactly_one(runner: Runner) -> None:
     # Given a single-use token
     workspace = "ws-rev-once"
-    key = create_key(runner, workspace)
+    key = create_livepeer_key(runner, workspace)
     token = sign(key["privateKey"], key["id"], MEDIA, 600, jti="once-only", single_use=True)
     # When twenty viewers present it at the same moment
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -101,7 +90,7 @@ def test_twenty_concurrent_verifications_of_a_single_use_token_allow_exactly_one
 def test_the_readme_revoke_a_token_round_trip(runner: Runner, tmp_path: Path) -> None:
     # Given a key, and a token minted by the helper with a jti, as the README does it
     workspace = "ws-rev-jti"
-    key = create_key(runner, workspace)
+    key = create_livepeer_key(runner, workspace)
     key_file = tmp_path / "key.b64"
     key_file.write_text(key["privateKey"])
     helper = [sys.executable, "-m", "signing_keys_tools.tokens", "sign", "--key", str(key_file)]

@@ -18,7 +18,7 @@ from signing_keys.models import Scope
 from signing_keys.routes import ROUTES
 from signing_keys.store.credentials import CredentialRepository
 from signing_keys.store.table import Table
-from signing_keys_tools.smoke import Smoke
+from signing_keys_tools.smoke import SECRET_VARIABLE, Smoke
 from tests.conftest import ROOT, SECRET_MARKERS
 from tests.integration.conftest import Runner, call, counter, embedded_endpoint, start_runner
 
@@ -48,10 +48,13 @@ def issuer_bound() -> Iterator[Runner]:
 
 
 def smoke(runner: Runner, token_id: str = TOKEN_ID, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
-    """`python -m signing_keys_tools.smoke --url …` as an operator runs it, without any AWS credentials."""
+    """`python -m signing_keys_tools.smoke --url …` as the README has an operator run it: the secret in
+    SIGNING_KEYS_SMOKE_SECRET (a generated secret may begin with `-`, which `--secret VALUE` would read as an
+    option), without any AWS credentials."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     environment.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
-    command = ["--url", runner.url, "--workspace", WORKSPACE, "--token-id", token_id, "--secret", secret]
+    environment[SECRET_VARIABLE] = secret
+    command = ["--url", runner.url, "--workspace", WORKSPACE, "--token-id", token_id]
     return subprocess.run(
         [sys.executable, "-m", "signing_keys_tools.smoke", *command],
         cwd=ROOT,

@@ -1,11 +1,12 @@
 """`make smoke`: the post-deploy check. Every function of the stack answers once, over HTTP, in an order that leaves
 nothing behind; it stops at the first failure, naming the call (method, path, status, the body's message).
 
-    python -m signing_keys_tools.smoke --url URL --workspace WS --token-id ID [--secret SECRET]
-    python -m signing_keys_tools.smoke --stack NAME --region REGION --workspace WS --token-id ID [--secret SECRET]
+    python -m signing_keys_tools.smoke --url URL --workspace WS --token-id ID [--secret=SECRET]
+    python -m signing_keys_tools.smoke --stack NAME --region REGION --workspace WS --token-id ID [--secret=SECRET]
 
 `--url` needs no AWS credentials (the API's own credential only); `--stack` reads the stack's ApiUrl output with
-yours. The secret may come from $SIGNING_KEYS_SMOKE_SECRET instead of the command line. The credential must be
+yours. The secret may come from $SIGNING_KEYS_SMOKE_SECRET instead of the command line (kept out of the process
+list; `--secret=` with the `=`, as a generated secret may begin with `-`). The credential must be
 write-scoped. Steps: create a key in each dialect, list and get in both, PATCH in both, rotate, the JWKS, a playback
 verification of a token it signs itself twice (with a pause, so that the key's lastSeen is written) and the key
 read back to check it was, a revocation created, listed and deleted, the audit trail, a 405, and every key it made
@@ -393,7 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--region", help="the stack's region (with --stack)")
     parser.add_argument("--workspace", required=True, help="the credential's workspace")
     parser.add_argument("--token-id", required=True, help="a write-scoped credential's token id")
-    parser.add_argument("--secret", default=os.environ.get(SECRET_VARIABLE), help=f"its secret (or ${SECRET_VARIABLE})")
+    parser.add_argument(
+        "--secret",
+        default=os.environ.get(SECRET_VARIABLE),
+        help=f"its secret (or ${SECRET_VARIABLE}); --secret=VALUE for a secret that begins with '-'",
+    )
     parser.add_argument("--pause-seconds", type=float, default=2.0, help="between the two verifications (default 2)")
     args = parser.parse_args(argv)
     if not args.secret:
