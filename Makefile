@@ -103,7 +103,7 @@ lint: install
 	$(BIN)/mypy
 
 # Two runs: every test but the `serial` ones on one worker per CPU, a file's tests on one worker (so a module's
-# runner starts once), then the `serial` ones, which time something, alone. Files go out in the order given (not
+# runner starts once), then the `serial` ones, which time something or make the load they judge, alone. Files go out in the order given (not
 # most tests first, xdist's default): the tiers of pyproject.toml's testpaths, integration's few long files first,
 # so that no worker is left with one at the end. Branch coverage of both runs ([tool.coverage] in pyproject.toml:
 # the test processes, not the runners they start). Both runs record every DynamoDB request for `make iam`.
