@@ -29,7 +29,7 @@ def main() -> int:
         rows += operations.create(stack, ROUNDS)
         rows += operations.reads_and_writes(stack, ROUNDS)
         rows += verification.run(seconds=1.0)
-        rows += cold_start.run(stack, rounds=max(3, ROUNDS // 6))
+        rows += cold_start.run(rounds=max(3, ROUNDS // 6))
         rows += scale.run(stack, ROUNDS)
     rows += edge.run(ROUNDS)
     rows += sizes.run()
