@@ -1,23 +1,28 @@
-"""Cold start: a fresh interpreter importing a handler and serving one event ÷ a bare Powertools handler.
+"""Cold start: a fresh interpreter importing a handler and serving one event ÷ a bare Powertools handler, in wall
+time (the row's figure) and in the child's own CPU time (what other work on a shared machine does not inflate).
 
 Every function of the template gets a row, the edge ones included: the stack is built with the edge's parameter
 (EdgeMediaBucketName, as `start-api --media-dir` sets it) and the edge's local KeyValueStore and secret (as
 `invoke` makes them). The examples are seeded again before each start, so every start serves its events/ file's
-own path (the delete function deletes the example key, the others need it).
+own path (the delete function deletes the example key, the others need it); the key limit is the template's
+highest, so that the keys the create and rotate starts add never make a later start meet it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import ROOT, Sample
+from bench.harness import ROOT, Sample, table
 from signing_keys_local.cli import LOCAL_MEDIA_BUCKET, seed_examples
 from signing_keys_local.edge import LocalEdge
 from signing_keys_local.stack import Stack, local_stack
@@ -84,13 +89,14 @@ USES = {
     "EdgeSweepFunction": {"awscrt"},
 }
 _EDGE_LAYER = {"Ref": "EdgeLayer"}
+_KEY_LIMIT = "1000"  # the template's MaxValue
 
 
 @contextlib.contextmanager
 def edge_stack() -> Iterator[Stack]:
     """The local stack with the edge deployed: its functions exist, their KeyValueStore and secret too."""
     saved = dict(os.environ)
-    with local_stack(EdgeMediaBucketName=LOCAL_MEDIA_BUCKET) as stack:
+    with local_stack(EdgeMediaBucketName=LOCAL_MEDIA_BUCKET, KeyLimit=_KEY_LIMIT) as stack:
         edge = LocalEdge(stack.template, None, stack.host, stack.endpoint)
         edge.point_functions_here()
         try:
@@ -106,7 +112,15 @@ def _has_crt(stack: Stack, function_id: str) -> bool:
     return _EDGE_LAYER in ((stack.template.resources[function_id].get("Properties") or {}).get("Layers") or [])
 
 
-def _spawn(module: Path, event: Path, env: dict[str, str], *, crt: bool) -> tuple[float, list[str]]:
+@dataclass(frozen=True)
+class Start:
+    wall: float  # seconds
+    cpu: float  # seconds of the child's own user + system time: what a busy machine's other work does not add
+    modules: list[str]
+
+
+def _spawn(module: Path, event: Path, env: dict[str, str], *, crt: bool) -> Start:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     output = subprocess.run(
         [sys.executable, "-c", _CHILD, str(module), str(event), "with-crt" if crt else "without-crt"],
@@ -115,8 +129,10 @@ def _spawn(module: Path, event: Path, env: dict[str, str], *, crt: bool) -> tupl
         text=True,
         check=True,
     ).stdout
-    elapsed = time.perf_counter() - started
-    return elapsed, json.loads(output.strip().splitlines()[-1])
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Start(wall, cpu, json.loads(output.strip().splitlines()[-1]))
 
 
 def run(rounds: int) -> list[Row]:
@@ -129,20 +145,28 @@ def run(rounds: int) -> list[Row]:
             event = ROOT / "events" / f"{function.code_uri.name}.json"
             function_env = {**env, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
             crt = _has_crt(stack, function.logical_id)
-            ours: list[float] = []
-            bare: list[float] = []
-            modules: list[str] = []
+            ours: list[Start] = []
+            bare: list[Start] = []
             for _ in range(rounds):
                 seed_examples(stack.template)
-                seconds, modules = _spawn(function.module_path, event, function_env, crt=crt)
-                ours.append(seconds)
-                bare.append(_spawn(BARE_HANDLER, ROOT / "events" / "get_key.json", function_env, crt=False)[0])
+                ours.append(_spawn(function.module_path, event, function_env, crt=crt))
+                bare.append(_spawn(BARE_HANDLER, ROOT / "events" / "get_key.json", function_env, crt=False))
             unused = [
                 label
                 for name, label in HEAVY.items()
-                if name in modules and name not in USES.get(function.logical_id, set())
+                if name in ours[-1].modules and name not in USES.get(function.logical_id, set())
             ]
-            ratio = Sample.of(ours).median / Sample.of(bare).median
-            detail = f"{Sample.of(ours).median * 1000:.0f} ms; unused heavy imports: {', '.join(unused) or 'none'}"
+            wall = Sample.of([start.wall for start in ours]).median
+            ratio = wall / Sample.of([start.wall for start in bare]).median
+            cpu = Sample.of([start.cpu for start in ours]).median / Sample.of([start.cpu for start in bare]).median
+            detail = f"{wall * 1000:.0f} ms, CPU {cpu:.2f}; unused heavy imports: {', '.join(unused) or 'none'}"
             rows.append((f"cold start {function.logical_id}", "median", ratio, f"≤ 1.3 · {detail}"))
     return rows
+
+
+if __name__ == "__main__":
+    # `python -m bench.cold_start`: this section alone (BENCH_ROUNDS as `make bench` has it), without `sam build`.
+    os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    with contextlib.redirect_stdout(io.StringIO()):  # the handlers' logs
+        section = run(rounds=max(3, int(os.environ.get("BENCH_ROUNDS", "30")) // 6))
+    print(table(section))
