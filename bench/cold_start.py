@@ -1,5 +1,5 @@
 """Cold start: a fresh interpreter importing a handler and serving one event ÷ a bare Powertools handler, in wall
-time (the row's figure) and in the child's own CPU time (what other work on a shared machine does not inflate).
+time (the row's figure) and in the child's own CPU time (which other work on a shared machine inflates far less).
 
 Every function of the template gets a row, the edge ones included: the stack is built with the edge's parameter
 (EdgeMediaBucketName, as `start-api --media-dir` sets it) and the edge's local KeyValueStore and secret (as
@@ -115,7 +115,7 @@ def _has_crt(stack: Stack, function_id: str) -> bool:
 @dataclass(frozen=True)
 class Start:
     wall: float  # seconds
-    cpu: float  # seconds of the child's own user + system time: what a busy machine's other work does not add
+    cpu: float  # seconds of the child's own user + system time, which a busy machine inflates far less
     modules: list[str]
 
 
