@@ -17,6 +17,7 @@ def main() -> int:
     # Before any import of the package: Powertools reads these once.
     os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
     from bench import calls, cold_start, edge, operations, scale, sizes, soak, verification
+    from bench.harness import table
     from signing_keys_local.cli import seed_examples
     from signing_keys_local.stack import local_stack
 
@@ -29,18 +30,14 @@ def main() -> int:
         rows += operations.create(stack, ROUNDS)
         rows += operations.reads_and_writes(stack, ROUNDS)
         rows += verification.run(seconds=1.0)
-        rows += cold_start.run(stack, rounds=max(3, ROUNDS // 6))
+        rows += cold_start.run(rounds=max(3, ROUNDS // 6))
         rows += scale.run(stack, ROUNDS)
     rows += edge.run(ROUNDS)
     rows += sizes.run()
     rows += soak.run()
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     print(f"Signing Keys API benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine}\n")
-    print(f"| {'measure':<44} | {'figure':<14} | {'value':>8} | notes")
-    print(f"|{'-' * 46}|{'-' * 16}|{'-' * 10}|------")
-    for label, kind, value, note in rows:
-        shown = "" if value is None else f"{value:.2f}"
-        print(f"| {label:<44} | {kind:<14} | {shown:>8} | {note}")
+    print(table(rows))
     print(f"\n({time.monotonic() - started:.0f} s, {ROUNDS} rounds)")
     return 0
 

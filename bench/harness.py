@@ -33,3 +33,12 @@ def interleaved(subject: Callable[[], Any], floor: Callable[[], Any], rounds: in
             fn()
             times.append(time.perf_counter() - started)
     return Sample.of(subject_times), Sample.of(floor_times)
+
+
+def table(rows: list[tuple[str, str, float | None, str]]) -> str:
+    """The rows as the table `make bench` prints (and bench/README.md quotes)."""
+    lines = [f"| {'measure':<44} | {'figure':<14} | {'value':>8} | notes", f"|{'-' * 46}|{'-' * 16}|{'-' * 10}|------"]
+    for label, kind, value, note in rows:
+        shown = "" if value is None else f"{value:.2f}"
+        lines.append(f"| {label:<44} | {kind:<14} | {shown:>8} | {note}")
+    return "\n".join(lines)

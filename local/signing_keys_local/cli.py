@@ -459,7 +459,8 @@ def seed_examples(template: Template) -> None:
     seed_credential(
         template, SeededCredential(examples.EXAMPLE_WORKSPACE, examples.EXAMPLE_TOKEN_ID, examples.EXAMPLE_SECRET)
     )
-    settings = Settings(table_name=_table_name(template))
+    # The stack's own key limit: a workspace the stack let grow past the default still gets its example key back.
+    settings = Settings(table_name=_table_name(template), key_limit=int(template.parameters["KeyLimit"]))
     operator = Actor.operator(examples.EXAMPLE_WORKSPACE)
     with contextlib.suppress(InvalidInput):  # already there from an earlier run
         KeyService.from_settings(settings).create_key(

@@ -35,7 +35,9 @@ Converted = TypeVar("Converted")
 class WireModel(BaseModel):
     """A body we send: exactly these fields (extra ones would be a leak), optional ones left out, not null."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Deferred (here and in the request models): a handler imports every dialect's models but validates or renders
+    # only its own routes', so each is built on first use, not at import (cold start, bench/README.md).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     # Whether a None field is left out of the body (the usual) or sent as null (fields holding JSON values).
     omits_none: ClassVar[bool] = True
 
@@ -135,7 +137,7 @@ class PolicyRequest(BaseModel):
     what moment it names (`expiry_of`). On create, absent or null is no limit; on update, absent is unchanged and
     null clears."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     expiresAt: Any = omitted_or_null()
     allowedMedia: AllowedMedia | None = omitted_or_null(
         description=(
@@ -202,7 +204,7 @@ class RotateKeyRequest(BaseModel):
     key when you bring your own (else a key pair of the old key's algorithm is generated)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"overlapSeconds": examples.OVERLAP_SECONDS}]}
+        extra="forbid", defer_build=True, json_schema_extra={"examples": [{"overlapSeconds": examples.OVERLAP_SECONDS}]}
     )
     overlapSeconds: Annotated[int, Field(ge=0, le=MAX_ROTATION_OVERLAP_SECONDS), WHOLE_NUMBER] = Field(
         default=DEFAULT_ROTATION_OVERLAP_SECONDS,

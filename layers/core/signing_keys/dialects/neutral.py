@@ -259,6 +259,7 @@ class RevocationRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,
         json_schema_extra={
             "oneOf": [{"required": [name]} for name in _REVOKED_NAMES],
             "examples": [{"jti": examples.JTI, "reason": examples.REVOCATION_REASON}],
@@ -361,6 +362,7 @@ class VerifyTokenRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,
         json_schema_extra={"examples": [{"token": examples.PLAYBACK_TOKEN, "mediaId": examples.MEDIA_ID}]},
     )
     token: StrictStr = Field(
