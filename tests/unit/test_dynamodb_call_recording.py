@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -25,8 +26,15 @@ def records_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def api(records_dir: Path) -> Iterator[LocalApi]:
+    # A function's clients get the recorder when its module is imported; the warm modules other tests of this
+    # process imported may predate the variable. A default session of this test's own has every function it
+    # invokes imported anew (tests.support.PerTestHost), as a container starts with the variable set.
     with mock_aws():
-        yield build_local_api()
+        boto3.setup_default_session()
+        try:
+            yield build_local_api()
+        finally:
+            boto3.DEFAULT_SESSION = None
 
 
 def records(directory: Path) -> list[dict[str, Any]]:
