@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import IO, Any
 
 _DYNAMODB = "DynamoDB_20120810."
-# What never changes state. Anything else (PartiQL, future operations) is journaled: replaying a read is harmless.
+# What never changes DynamoDB's state. Any other DynamoDB operation (PartiQL, future ones) is journaled: replaying a
+# read is harmless. The other services the embedded server answers (DynamoDB Streams' reads for the local edge
+# sync, the edge's Secrets Manager secret) are not: the edge makes its secret anew at every start.
 _READS = frozenset(
     _DYNAMODB + name
     for name in (
@@ -52,7 +54,8 @@ LIST_TABLES = _DYNAMODB + "ListTables"
 
 
 def changes_state(target: str) -> bool:
-    return target not in _READS
+    """Whether a request to the embedded server is one of DynamoDB's that may change a table."""
+    return target.startswith(_DYNAMODB) and target not in _READS
 
 
 @dataclass(frozen=True)

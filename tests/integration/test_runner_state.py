@@ -128,6 +128,33 @@ def test_reads_are_never_written_to_the_journal(restarted: Restarted) -> None:
     assert journal.stat().st_size == size
 
 
+def test_a_runner_serving_the_edge_restarts_with_its_keys_and_plays_the_sample_again(
+    tmp_path: Path, media_dir: Path
+) -> None:
+    # Given a runner as `make run` starts it (the edge on, serving the sample), with a key of its credential's,
+    # stopped after its edge sync has read the table's stream and the edge made its secret
+    first = start_runner("--media-dir", str(media_dir), state_dir=tmp_path)
+    credential = Development.printed_by(first)
+    key_id = create_key(first, credential)
+    first.wait_for_line(lambda line: "/demo?workspace=dev&media=sample&token=" in line)
+    stopped(first)
+    # When it starts again on the same state directory
+    second = start_runner("--media-dir", str(media_dir), state_dir=tmp_path)
+    try:
+        # Then the key is there, and the sample's manifest arrives again through the exchange and the edge
+        assert call(second, "GET", f"{KEYS}/{key_id}", authorization=credential.bearer)[0] == 200
+        player = second.wait_for_line(lambda line: "/demo?workspace=dev&media=sample&token=" in line).strip()
+        token = player.split("token=", 1)[1]
+        status, headers, body = call(second, "GET", f"/workspaces/dev/play/sample/index.m3u8?token={token}")
+        assert (status, headers["Content-Type"]) == (200, "application/vnd.apple.mpegurl"), body
+        assert body.startswith(b"#EXTM3U")
+        # And only DynamoDB's own writes were written down (not the stream's reads, nor the edge's secret)
+        journal = (tmp_path / JOURNAL).read_text().splitlines()
+        assert {json.loads(line)["target"].split(".")[0] for line in journal} == {"DynamoDB_20120810"}
+    finally:
+        stopped(second)
+
+
 # -- starting empty, and a journal cut short ----------------------------------------------------------------
 def test_fresh_starts_empty_with_a_new_credential(tmp_path: Path) -> None:
     # Given a state directory holding a key
