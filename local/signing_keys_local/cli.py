@@ -393,10 +393,13 @@ def start_api(args: argparse.Namespace) -> int:
             ) from None
         raise RunnerError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+    previous_sigint = signal.signal(signal.SIGINT, _interrupt)
     try:
         state = _open_state(args)
         journal = state.journal() if state is not None and args.dynamodb_endpoint is None else None
+        # From here on, Ctrl-C or SIGTERM (once: _interrupt) ends whatever runs, and the teardown follows.
         with (
+            contextlib.suppress(KeyboardInterrupt),
             local_dynamodb(template, args.dynamodb_endpoint, args.dynamodb_port, journal) as dynamodb_url,
             contextlib.ExitStack() as stack,
         ):
@@ -412,10 +415,11 @@ def start_api(args: argparse.Namespace) -> int:
             print(f"ready in {time.monotonic() - started:.2f}s", file=sys.stderr, flush=True)
             # One warm container per function, started behind the first requests (each would start its own).
             threading.Thread(target=_warm_up, args=(containers,), name="warm-up", daemon=True).start()
-            with contextlib.suppress(KeyboardInterrupt):
-                server.serve_forever()
+            server.serve_forever()
     finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
+        if signal.getsignal(signal.SIGTERM) is _interrupt:  # the start failed: the caller gets its handlers back
+            signal.signal(signal.SIGTERM, previous_sigterm)
+            signal.signal(signal.SIGINT, previous_sigint)
         server.server_close()
         containers.close()
     print("stopped", file=sys.stderr, flush=True)
@@ -427,7 +431,11 @@ def start_api(args: argparse.Namespace) -> int:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the server exactly as Ctrl-C does
+    """Ctrl-C and SIGTERM stop the server alike, once: another one while the runner stops would break its teardown
+    off midway, with a traceback, and the teardown is bounded (the edge host is killed if it lingers 5 s)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 # -- invoke -------------------------------------------------------------------------------------------

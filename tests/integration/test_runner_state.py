@@ -8,6 +8,7 @@ import os
 import socket
 import stat
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +154,20 @@ def test_a_runner_serving_the_edge_restarts_with_its_keys_and_plays_the_sample_a
         assert {json.loads(line)["target"].split(".")[0] for line in journal} == {"DynamoDB_20120810"}
     finally:
         stopped(second)
+
+
+def test_interrupting_the_runner_again_while_it_stops_lets_it_stop_cleanly(tmp_path: Path, media_dir: Path) -> None:
+    # Given a runner with the edge on (its teardown stops the edge host too)
+    runner = start_runner("--media-dir", str(media_dir), state_dir=tmp_path)
+    # When it is told to stop, and told again and again while it stops (an impatient Ctrl-C)
+    runner.process.terminate()
+    while runner.process.poll() is None:
+        runner.process.terminate()
+        time.sleep(0.01)
+    # Then it finishes stopping: exit status 0, no traceback
+    assert runner.process.wait(timeout=20) == 0
+    assert "Traceback" not in runner.output
+    assert runner.wait_for_line(lambda line: line.strip() == "stopped")
 
 
 # -- starting empty, and a journal cut short ----------------------------------------------------------------
