@@ -77,9 +77,10 @@ def _serve(function: Function, template: Path, environment: dict[str, str], conn
     try:
         _, handler = load_handler(function)
     except Exception as error:
-        connection.send_bytes(_encode({"initError": InvocationFailed.of(error).as_lambda_error()}))
+        _tell(connection, _encode({"initError": InvocationFailed.of(error).as_lambda_error()}))
         return
-    connection.send_bytes(_encode({"ready": os.getpid()}))
+    if not _tell(connection, _encode({"ready": os.getpid()})):
+        return
     while True:
         try:
             request = json.loads(connection.recv_bytes())
@@ -95,7 +96,17 @@ def _serve(function: Function, template: Path, environment: dict[str, str], conn
         except (TypeError, ValueError):
             # Lambda answers a result it cannot serialize as JSON with a function error.
             payload = _encode({"error": {"errorType": "Runtime.MarshalError", "errorMessage": "Unable to marshal"}})
+        if not _tell(connection, payload):
+            return
+
+
+def _tell(connection: Connection, payload: bytes) -> bool:
+    """Sends `payload` to the runner; False once the runner is gone (it stopped while this container worked)."""
+    try:
         connection.send_bytes(payload)
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+    return True
 
 
 @dataclass(eq=False)  # held in sets: identity, not value

@@ -38,6 +38,7 @@ class Runner:
     process: subprocess.Popen[str]
     url: str
     lines: list[str] = field(default_factory=list)
+    output_ended: threading.Event = field(default_factory=threading.Event)  # every writer closed the pipe
 
     @property
     def output(self) -> str:
@@ -84,6 +85,7 @@ def start_runner(*args: str, state_dir: Path | None = None, env: dict[str, str] 
             runner.lines.append(line)
             if line.startswith("ready in"):
                 ready.set()
+        runner.output_ended.set()
         ready.set()
 
     threading.Thread(target=read, daemon=True).start()

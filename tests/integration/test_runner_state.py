@@ -164,8 +164,9 @@ def test_interrupting_the_runner_again_while_it_stops_lets_it_stop_cleanly(tmp_p
     while runner.process.poll() is None:
         runner.process.terminate()
         time.sleep(0.01)
-    # Then it finishes stopping: exit status 0, no traceback
+    # Then it finishes stopping: exit status 0, and no traceback from it or from a container it was starting
     assert runner.process.wait(timeout=20) == 0
+    assert runner.output_ended.wait(timeout=20)  # the containers write to the same output, and leave after it
     assert "Traceback" not in runner.output
     assert runner.wait_for_line(lambda line: line.strip() == "stopped")
 
