@@ -1,6 +1,7 @@
 """Each layer of the verifier's defences alone, so removing one fails a test even where another layer would hide
-it from the API: the tenant check on a key named by `kid`, the exact `media:` audience, the JWKS publishing only
-what the verifier would verify with, and a failed lastSeen write reported rather than swallowed."""
+it from the API: the tenant check on a key named by `kid`, the exact `media:` audience and its precedence over
+`sub`, the JWKS publishing only what the verifier would verify with, and a failed lastSeen write reported rather
+than swallowed."""
 
 from __future__ import annotations
 
@@ -60,6 +61,29 @@ def test_a_media_audience_opens_exactly_its_media_never_a_prefix_or_an_extension
     assert rejection(verifier_over(store), token, media=media) is Rejection.WRONG_MEDIA
 
 
+# How a token binds its media: a `media:` audience alone when it has one (FastPix), else `sub` (Livepeer).
+MEDIA_BINDINGS = {
+    "a media audience, no sub": ({"aud": "media:movie-42", "sub": None}, None),
+    "a media audience among others, no sub": ({"aud": ["https://player.example", "media:movie-42"], "sub": None}, None),
+    "a media audience for another media beside a matching sub": (
+        {"aud": "media:movie-41", "sub": "movie-42"},
+        Rejection.WRONG_MEDIA,
+    ),
+    "no audience and no sub": ({"sub": None}, Rejection.WRONG_MEDIA),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEDIA_BINDINGS))
+def test_a_media_audience_binds_the_token_alone_when_it_has_one(name: str) -> None:
+    # Given a token binding its media as named
+    binding, expected = MEDIA_BINDINGS[name]
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    # When it is verified for movie-42, Then the audience decides where there is one, and claims never disagree
+    assert rejection(verifier_over(store), ours.token(claims(**binding)), media=MEDIA) is expected
+
+
 def weak_rsa_key(workspace: str = WORKSPACE) -> SigningKey:
     """An RSA key with e = 3, as a table written before uploads were checked could hold."""
     public = rsa.RSAPublicNumbers(3, rsa.generate_private_key(65537, 2048).public_key().public_numbers().n).public_key()
@@ -98,10 +122,12 @@ ACCESS_DENIED = ClientError({"Error": {"Code": "AccessDeniedException", "Message
 
 
 @pytest.mark.parametrize(
-    "error", [ACCESS_DENIED, EndpointConnectionError(endpoint_url="https://dynamodb")], ids=["denied", "unreachable"]
+    ("error", "code"),
+    [(ACCESS_DENIED, "AccessDeniedException"), (EndpointConnectionError(endpoint_url="https://dynamodb"), "")],
+    ids=["denied", "unreachable"],
 )
 def test_a_failed_last_seen_write_still_verifies_and_is_logged_with_its_error(
-    error: Exception, caplog: pytest.LogCaptureFixture
+    error: Exception, code: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a table whose lastSeen write fails (e.g. a policy that denies it)
     ours = key_in_hand()
@@ -115,3 +141,4 @@ def test_a_failed_last_seen_write_still_verifies_and_is_logged_with_its_error(
     assert len(failures) == 1
     assert failures[0].__dict__["key_id"] == ours.key.key_id
     assert failures[0].__dict__["error_type"] == type(error).__name__
+    assert failures[0].__dict__["error_code"] == code
