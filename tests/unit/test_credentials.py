@@ -91,6 +91,14 @@ def test_a_credential_stored_before_scopes_existed_is_write_scoped(
     assert credentials.authenticate("Bearer legacy-secret").scope is Scope.WRITE
 
 
+def test_a_secret_no_credential_has_is_refused(credentials: CredentialService) -> None:
+    # Given a workspace with a credential
+    issue(credentials)
+    # When a secret none of its credentials has is presented / Then it is refused
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate("Bearer a-secret-nobody-was-issued")
+
+
 @pytest.mark.parametrize(
     ("length", "accepted"), [(MAX_AUTHORIZATION_CHARS, True), (MAX_AUTHORIZATION_CHARS + 1, False)]
 )
@@ -235,6 +243,37 @@ def test_a_second_rotation_within_the_grace_never_extends_an_earlier_retirement(
         credentials.authenticate(basic(first))
     assert credentials.authenticate(basic(second)).token_id == first.token_id
     assert credentials.authenticate(basic(third)).token_id == first.token_id
+
+
+def test_a_second_rotation_within_the_grace_retires_the_secret_the_first_one_issued(
+    credentials: CredentialService, wall_clock: WallClock
+) -> None:
+    # Given a credential rotated with 60 s of grace, then again with 600 s
+    first = issue(credentials)
+    second = credentials.rotate("ws-a", first.token_id, grace_seconds=60)
+    third = credentials.rotate("ws-a", first.token_id, grace_seconds=600)
+    # When 600 s have passed
+    wall_clock.advance(600)
+    # Then the second secret has ended too, and only the third works
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate(basic(second))
+    assert credentials.authenticate(basic(third)).token_id == first.token_id
+
+
+def test_a_retired_secrets_item_leaves_the_table_a_day_after_it_stopped_working(
+    credentials: CredentialService, dynamodb: Any
+) -> None:
+    # Given a credential rotated with 60 s of grace
+    issued = issue(credentials)
+    credentials.rotate("ws-a", issued.token_id, grace_seconds=60)
+    # When the retired secret's item is read
+    (retired,) = [
+        item
+        for item in dynamodb.scan(TableName=TABLE_NAME)["Items"]
+        if item["PK"]["S"] == f"CRED#{secret_hash(issued.secret)}"
+    ]
+    # Then the table's TTL removes it a day after its end
+    assert int(retired["ttl"]["N"]) == int(START.timestamp()) + 60 + 86_400
 
 
 def test_listing_shows_every_secret_of_every_token_id_and_no_other_workspace(credentials: CredentialService) -> None:

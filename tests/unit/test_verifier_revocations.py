@@ -248,6 +248,14 @@ def test_a_single_use_token_verifies_once(world: World) -> None:
     assert world.rejection(token) is Rejection.SINGLE_USE_REPLAYED
 
 
+def test_a_single_use_token_whose_jti_holds_a_lone_surrogate_verifies_once(world: World) -> None:
+    # Given a single-use token whose jti holds a lone surrogate (JSON's "\\ud800"), which strict UTF-8 cannot encode
+    token = world.token(jti="once-\ud800", single_use=True)
+    # When it is presented twice, Then it is spent like any other: once, never a failure
+    assert world.rejection(token) is None
+    assert world.rejection(token) is Rejection.SINGLE_USE_REPLAYED
+
+
 def test_explaining_a_single_use_token_never_spends_it(world: World) -> None:
     # Given a single-use token
     token = world.token(jti="once", single_use=True)
