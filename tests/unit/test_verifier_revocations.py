@@ -249,7 +249,7 @@ def test_a_single_use_token_verifies_once(world: World) -> None:
 
 
 def test_a_single_use_token_whose_jti_holds_a_lone_surrogate_verifies_once(world: World) -> None:
-    # Given a single-use token whose jti holds a lone surrogate (JSON's "\\ud800"), which strict UTF-8 cannot encode
+    # Given a single-use token whose jti holds a lone surrogate (JSON's "\ud800"), which strict UTF-8 cannot encode
     token = world.token(jti="once-\ud800", single_use=True)
     # When it is presented twice, Then it is spent like any other: once, never a failure
     assert world.rejection(token) is None
