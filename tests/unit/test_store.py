@@ -15,7 +15,9 @@ from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
 from signing_keys.errors import KeyNotFound, ServiceUnavailable
 from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, KeyPolicy, KeyUpdate, SigningKey
+from signing_keys.store.audit import AuditRepository
 from signing_keys.store.keys import KeyRepository
+from signing_keys.store.table import Table
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
 KEY_ID = "00000000-0000-8000-8000-00000000000a"
@@ -177,3 +179,52 @@ def test_a_verification_read_that_stays_unprocessed_is_503(key_repository: KeyRe
     with pytest.raises(ServiceUnavailable):
         key_repository.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
     assert unprocessed.calls == 4
+
+
+def test_the_audit_trail_lists_newest_first_and_pages_by_its_cursor(
+    key_repository: KeyRepository, table: Table
+) -> None:
+    # Given three keys of ws-a created a minute apart, each with its audit entry
+    created = []
+    for minute in range(3):
+        key_id = f"00000000-0000-8000-8000-00000000001{minute}"
+        entry = audit.permitted_change(
+            Actor.operator("ws-a"),
+            AuditAction.KEY_CREATE,
+            retention_days=90,
+            now=datetime(2026, 11, 25, 12, minute, tzinfo=UTC),
+            key_id=key_id,
+        )
+        key_repository.add_key(key(key_id=key_id), key_limit=10, audit=entry)
+        created.append(key_id)
+    # When the trail is read two entries at a time
+    trail = AuditRepository(table)
+    first = trail.list_audit("ws-a", limit=2, cursor=None)
+    assert first.next_cursor is not None
+    second = trail.list_audit("ws-a", limit=2, cursor=first.next_cursor)
+    # Then the pages hold every entry once, newest first, and the last page says there is no more
+    assert [entry.key_id for entry in first.entries + second.entries] == created[::-1]
+    assert second.next_cursor is None
+
+
+def test_an_audit_entry_reads_back_with_every_field_it_was_written_with(
+    key_repository: KeyRepository, table: Table
+) -> None:
+    # Given a key written with an audit entry that fills every optional field
+    entry = AuditEntry(
+        event_id="0123456789abcdef0123456789abcdef",
+        workspace_id="ws-a",
+        action=AuditAction.KEY_ROTATE,
+        created_at=datetime(2026, 11, 25, 12, 0, 0, 123000, tzinfo=UTC),
+        expires_at=datetime(2027, 2, 23, 12, 0, tzinfo=UTC),
+        token_id="tok-1",
+        source_ip="203.0.113.10",
+        request_id="req-1",
+        key_id=KEY_ID,
+        revocation_id="rev-1",
+        credential_token_id="tok-2",
+        successor_key_id="00000000-0000-8000-8000-00000000000b",
+    )
+    key_repository.add_key(key(), key_limit=10, audit=entry)
+    # When the trail is read / Then the entry is the one written
+    assert AuditRepository(table).list_audit("ws-a", limit=10, cursor=None).entries == [entry]
