@@ -131,6 +131,18 @@ def test_a_policy_reads_back_as_written_and_null_removes_it(key_repository: KeyR
     assert {"expiresAt", "allowedMedia"}.isdisjoint(items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")])
 
 
+def test_an_update_of_the_token_lifetime_cap_is_stored(key_repository: KeyRepository) -> None:
+    # Given a key whose tokens may live 600 s
+    key_repository.add_key(
+        replace(key(), policy=KeyPolicy(max_token_lifetime_seconds=600)), key_limit=10, audit=change()
+    )
+    # When its owner lowers the cap to 300 s
+    key_repository.update_key("ws-a", KEY_ID, KeyUpdate(max_token_lifetime_seconds=300), change(AuditAction.KEY_UPDATE))
+    # Then the key reads back with the new cap
+    stored = key_repository.get_key(KEY_ID)
+    assert stored is not None and stored.policy.max_token_lifetime_seconds == 300
+
+
 def test_an_update_is_one_transaction(key_repository: KeyRepository, calls: Counter[str]) -> None:
     key_repository.add_key(key(), key_limit=10, audit=change())
     calls.clear()
