@@ -143,6 +143,21 @@ def test_an_update_of_the_token_lifetime_cap_is_stored(key_repository: KeyReposi
     assert stored is not None and stored.policy.max_token_lifetime_seconds == 300
 
 
+def test_last_seen_is_not_written_again_within_the_interval_another_write_began(key_repository: KeyRepository) -> None:
+    # Given a key whose use another container recorded at T
+    key_repository.add_key(key(), key_limit=10, audit=change())
+    seen_at_ms = 1_800_000_000_000
+    key_repository.record_last_seen(KEY_ID, seen_at_ms, 60)
+    # When a container records a use 59.999 s later, and another at 60 s
+    key_repository.record_last_seen(KEY_ID, seen_at_ms + 59_999, 60)
+    within = key_repository.get_key(KEY_ID)
+    key_repository.record_last_seen(KEY_ID, seen_at_ms + 60_000, 60)
+    after = key_repository.get_key(KEY_ID)
+    # Then the first is a quiet no-op and the second is written
+    assert within is not None and within.last_seen == datetime.fromtimestamp(seen_at_ms / 1000, UTC)
+    assert after is not None and after.last_seen == datetime.fromtimestamp((seen_at_ms + 60_000) / 1000, UTC)
+
+
 def test_an_update_is_one_transaction(key_repository: KeyRepository, calls: Counter[str]) -> None:
     key_repository.add_key(key(), key_limit=10, audit=change())
     calls.clear()
