@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import json
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
@@ -39,7 +41,8 @@ STAGED_FILES = {
 }
 _NOT_STAGED = shutil.ignore_patterns("__pycache__", "node_modules", ".hypothesis", "*.pyc")
 # The table's columns: mutmut's statuses (mutmut.stats.status_by_exit_code) counted apart; the rest is `other`.
-COLUMNS = ("killed", "timeout", "survived", "no tests")
+# The score is over the mutants checked: killed or timed out, of all but those not (yet) run.
+COLUMNS = ("killed", "timeout", "survived", "no tests", "not checked")
 
 
 @dataclass(frozen=True)
@@ -116,27 +119,35 @@ def _function_line(source: str, name: str) -> int:
     return 1
 
 
+@cache
+def _mutated_functions(path: Path) -> dict[str, str]:
+    """Every function of mutmut's copy of a staged file (the original as `…__mutmut_orig`, each mutant as
+    `…__mutmut_N`), by name: its source."""
+    source = (STAGE / "mutants" / path).read_text()
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
 def survivor(path: Path, name: str) -> Survivor:
-    """Where a survivor's change is, from `mutmut show`'s diff of its function."""
-    diff = subprocess.run(
-        [str(Path(sys.executable).with_name("mutmut")), "show", name],
-        cwd=STAGE,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    removed = [line[1:] for line in diff if line.startswith("-") and not line.startswith("---")]
-    added = [line[1:] for line in diff if line.startswith("+") and not line.startswith("+++")]
-    source = (STAGE / path).read_text()
-    function = name.rpartition(".")[2].partition("__mutmut_")[0]
-    start = _function_line(source, function)
-    lines = source.splitlines()
-    line = start
-    if removed:
-        line = next((number for number in range(start, len(lines) + 1) if lines[number - 1] == removed[0]), start)
-    return Survivor(
-        name, _repository_path(path), line, " / ".join(s.strip() for s in removed), " / ".join(s.strip() for s in added)
-    )
+    """Where a survivor's change is: its function against the original in mutmut's copy (what `mutmut show NAME`
+    prints, without starting mutmut once per survivor)."""
+    mutant = name.rpartition(".")[2]
+    function = mutant.partition("__mutmut_")[0]
+    functions = _mutated_functions(path)
+    # Past the `def` line, which differs by name alone.
+    original, mutated = (functions[key].splitlines()[1:] for key in (f"{function}__mutmut_orig", mutant))
+    diff = difflib.unified_diff(original, mutated, lineterm="", n=0)
+    changed = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+    removed = [line[1:].strip() for line in changed if line.startswith("-")]
+    added = [line[1:].strip() for line in changed if line.startswith("+")]
+    lines = (STAGE / path).read_text().splitlines()
+    start = _function_line("\n".join(lines), function)
+    first = removed[0] if removed else None
+    line = next((number for number in range(start, len(lines) + 1) if lines[number - 1].strip() == first), start)
+    return Survivor(name, _repository_path(path), line, " / ".join(removed), " / ".join(added))
 
 
 def report() -> None:
@@ -158,13 +169,13 @@ def report() -> None:
     columns = ("total", *COLUMNS, "other")
     print(
         f"\n{'module':<48}"
-        + "".join(f"{'mutants' if column == 'total' else column:>9}" for column in columns)
+        + "".join(f"{'mutants' if column == 'total' else column:>12}" for column in columns)
         + "    score"
     )
     for module, counts in rows:
-        detected = counts["killed"] + counts["timeout"]
-        score = f"{100 * detected / counts['total']:.1f} %" if counts["total"] else "-"
-        print(f"{module:<48}" + "".join(f"{counts[column]:>9}" for column in columns) + f"{score:>9}")
+        detected, checked = counts["killed"] + counts["timeout"], counts["total"] - counts["not checked"]
+        score = f"{100 * detected / checked:.1f} %" if checked else "-"
+        print(f"{module:<48}" + "".join(f"{counts[column]:>12}" for column in columns) + f"{score:>9}")
     if survivors:
         print("\nsurvivors (mutmut show NAME, in .mutation/, for the whole diff):")
         for found in survivors:
