@@ -222,11 +222,9 @@ def test_playback_refuses_a_request_it_can_tell_is_wrong_with_its_reason(functio
     event, reason = PLAYBACK_REQUESTS_REFUSED_BEFORE_VERIFYING[name]
     # When the playback function handles it
     response = functions.invoke("PlaybackFunction", event)
-    # Then it is a refusal in the token-refusal shape naming that reason, and saying why
+    # Then it is a refusal in the token-refusal shape naming that reason
     assert response["statusCode"] in {401, 403}, response["body"]
-    refusal = neutral.TokenRefusal.model_validate(body(response))
-    assert refusal.reason == reason
-    assert refusal.error.message
+    assert neutral.TokenRefusal.model_validate(body(response)).reason == reason
 
 
 def test_playback_takes_a_token_from_an_authorization_bearer_header(functions: LocalFunctions) -> None:
