@@ -260,10 +260,9 @@ def test_playback_refuses_a_key_of_another_workspace_whatever_the_verifier_answe
     monkeypatch.setattr(module, "verifier", VerifierHandingOutAnotherWorkspacesKey(foreign))
     # When a request for the example workspace's media comes
     response = functions.invoke("PlaybackFunction", playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, "a.b.c"))
-    # Then the function's own check refuses it, saying why: the media stays the workspace's own
+    # Then the function's own check refuses it: the media stays the workspace's own
     assert response["statusCode"] == 401
-    refusal = neutral.TokenRefusal.model_validate(body(response))
-    assert (refusal.reason, bool(refusal.error.message)) == ("unknown_key", True)
+    assert body(response)["reason"] == "unknown_key"
 
 
 def test_verify_token_explains_the_example_token_stage_by_stage(functions: LocalFunctions) -> None:
