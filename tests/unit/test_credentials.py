@@ -248,9 +248,11 @@ def test_a_second_rotation_within_the_grace_never_extends_an_earlier_retirement(
 def test_a_second_rotation_within_the_grace_retires_the_secret_the_first_one_issued(
     credentials: CredentialService, wall_clock: WallClock
 ) -> None:
-    # Given a credential rotated with 60 s of grace, then again with 600 s
+    # Given a credential rotated with 60 s of grace a second after it was issued, then again with 600 s
     first = issue(credentials)
+    wall_clock.advance(1)
     second = credentials.rotate("ws-a", first.token_id, grace_seconds=60)
+    wall_clock.advance(1)
     third = credentials.rotate("ws-a", first.token_id, grace_seconds=600)
     # When 600 s have passed
     wall_clock.advance(600)
