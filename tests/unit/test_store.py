@@ -13,7 +13,7 @@ import pytest
 
 from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
-from signing_keys.errors import KeyNotFound, ServiceUnavailable
+from signing_keys.errors import InvalidInput, KeyNotFound, ServiceUnavailable
 from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, KeyPolicy, KeyUpdate, SigningKey
 from signing_keys.store.audit import AuditRepository
 from signing_keys.store.keys import KeyRepository
@@ -54,6 +54,20 @@ def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(
     item = written[(f"KEY#{KEY_ID}", "KEY")]
     assert (item["GSI1PK"]["S"], item["GSI1SK"]["S"]) == ("WS#ws-a", f"2026-11-25T00:00:00.000Z#{KEY_ID}")
     assert written[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
+
+
+def test_a_key_whose_id_is_taken_is_refused_and_the_stored_one_stays(
+    key_repository: KeyRepository, dynamodb: Any
+) -> None:
+    # Given a disabled key
+    key_repository.add_key(replace(key(), disabled=True), key_limit=10, audit=change())
+    # When the same key (same id: the same public key) is added again, enabled
+    with pytest.raises(InvalidInput):
+        key_repository.add_key(key(), key_limit=10, audit=change())
+    # Then the stored key is still the disabled one, and the workspace still counts one key
+    stored = key_repository.get_key(KEY_ID)
+    assert stored is not None and stored.disabled
+    assert items(dynamodb)[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
 
 
 def test_a_workspace_lists_only_its_own_keys(key_repository: KeyRepository) -> None:
