@@ -137,9 +137,10 @@ def survivor(path: Path, name: str) -> Survivor:
     mutant = name.rpartition(".")[2]
     function = mutant.partition("__mutmut_")[0]
     functions = _mutated_functions(path)
-    # Past the `def` line, which differs by name alone.
-    original, mutated = (functions[key].splitlines()[1:] for key in (f"{function}__mutmut_orig", mutant))
-    diff = difflib.unified_diff(original, mutated, lineterm="", n=0)
+    # Under one name: the `def` lines differ by it alone, unless a default changed.
+    original = functions[f"{function}__mutmut_orig"]
+    mutated = functions[mutant].replace(mutant, f"{function}__mutmut_orig", 1)
+    diff = difflib.unified_diff(original.splitlines(), mutated.splitlines(), lineterm="", n=0)
     changed = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
     removed = [line[1:].strip() for line in changed if line.startswith("-")]
     added = [line[1:].strip() for line in changed if line.startswith("+")]
