@@ -1,5 +1,6 @@
-"""Mutation testing of the verifier, the store and the credentials (`make mutation`; bench/README.md § Mutation
-testing): mutmut 3 over a staged copy of the tree, then the score per module and where each survivor lives.
+"""Mutation testing of the verifier, the store and the credentials (`make mutation`): mutmut 3 over a staged copy of
+the tree, then the score per module and where each survivor lives (the latest: bench/README.md, section "Mutation
+testing").
 
 mutmut names a mutant by its file's path (`src/` stripped) and imports the mutated copy from `mutants/src`, while
 the layer's package lives at layers/core/signing_keys: run from the repository, every mutant would count as
