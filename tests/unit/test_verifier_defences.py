@@ -9,6 +9,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from cryptography.hazmat.primitives import serialization
@@ -20,7 +21,7 @@ from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
 from signing_keys.rejections import Rejection, TokenRejected
 from signing_keys.verification import TokenVerifier
-from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys, key_in_hand
+from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, KeyInHand, MemoryKeys, key_in_hand
 
 SETTINGS = Settings(table_name="unused", key_cache_millis=0)
 NOW = 1_800_000_000
@@ -82,6 +83,31 @@ def test_a_media_audience_binds_the_token_alone_when_it_has_one(name: str) -> No
     store.put(ours.key)
     # When it is verified for movie-42, Then the audience decides where there is one, and claims never disagree
     assert rejection(verifier_over(store), ours.token(claims(**binding)), media=MEDIA) is expected
+
+
+def signed_without_header_kid(signer: KeyInHand, body: dict[str, Any]) -> str:
+    return jwt.encode(body, signer.private_pem, algorithm=signer.key.algorithm.value)
+
+
+@pytest.mark.parametrize("naming", ["kid claim", "pub claim"])
+def test_a_token_may_name_its_key_in_its_claims_instead_of_its_header(naming: str) -> None:
+    # Given a stored key, and a token without a header kid naming it by a kid claim (FastPix) or a pub claim
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    named = {"kid": ours.key.key_id} if naming == "kid claim" else {"pub": ours.key.public_key_pem}
+    token = signed_without_header_kid(ours, claims(sub=MEDIA, **named))
+    # When it is verified, Then that key verifies it
+    assert rejection(verifier_over(store), token) is None
+
+
+def test_a_token_naming_no_key_is_an_unknown_key() -> None:
+    # Given a token with neither a kid (header or claim) nor a pub claim
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    # When it is verified, Then it is refused as naming no key of the workspace
+    assert rejection(verifier_over(store), signed_without_header_kid(ours, claims(sub=MEDIA))) is Rejection.UNKNOWN_KEY
 
 
 def weak_rsa_key(workspace: str = WORKSPACE) -> SigningKey:
