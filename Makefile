@@ -31,7 +31,7 @@ IAM_EVALUATOR := tests/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install run test test-fast lint pytest iam test-unit test-handler test-api test-integration test-edge \
-	edge-vectors validate checkov build deploy smoke bench conformance events openapi template clean player \
+	edge-vectors validate checkov build deploy smoke bench mutation conformance events openapi template clean player \
 	player-unavailable
 
 # uv (from PyPI, into the venv) installs the same versions as pip in a quarter of the time
@@ -180,6 +180,12 @@ smoke: install
 bench: install build
 	$(BIN)/python -m bench
 
+## mutation: mutation testing (mutmut) of the verifier, the store and the credentials with their unit and handler
+## tests, the score per module and each survivor; tens of minutes, so not part of `make test` (bench/README.md);
+## ARGS="NAME ..." runs the named mutants again, ARGS="--max-children 1" keeps it to one CPU
+mutation: install
+	$(BIN)/python -m tests.mutation $(ARGS)
+
 events: install
 	$(BIN)/signing-keys-local generate-event-files
 
@@ -194,4 +200,4 @@ template: install
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LIVEPEER_VENV) $(CHECKOV_VENV) $(OPENAPI_CLIENT_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache \
-		$(PLAYER_DIR)/node_modules $(IAM_RECORDS) tests/iam/node_modules .coverage .coverage.*
+		$(PLAYER_DIR)/node_modules $(IAM_RECORDS) tests/iam/node_modules .coverage .coverage.* .mutation

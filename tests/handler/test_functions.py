@@ -177,14 +177,15 @@ def test_playback_refuses_the_example_token_saying_why(functions: LocalFunctions
     assert response["multiValueHeaders"]["WWW-Authenticate"] == ['Bearer realm="playback", error="invalid_token"']
 
 
-def playback_event(workspace: str, media: str, token: str) -> dict[str, Any]:
+def playback_event(workspace: str, media: str, token: str | None, authorization: str | None = None) -> dict[str, Any]:
     return proxy_event(
         request(
             "GET",
             f"/workspaces/{workspace}/playback/{media}",
             "/workspaces/{workspaceId}/playback/{mediaId}",
             path_parameters={"workspaceId": workspace, "mediaId": media},
-            query={"token": [token]},
+            query=None if token is None else {"token": [token]},
+            authorization=authorization,
         )
     )
 
@@ -202,6 +203,41 @@ def test_playback_answers_the_claims_of_a_token_it_verifies(functions: LocalFunc
     assert response["statusCode"] == 200, response["body"]
     grant = neutral.PlaybackGrant.model_validate(body(response))
     assert (grant.workspaceId, grant.mediaId, grant.keyId) == (EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, created.key.key_id)
+
+
+PLAYBACK_REQUESTS_REFUSED_BEFORE_VERIFYING = {
+    "no token": (playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, None), "missing_token"),
+    "a token under another scheme than Bearer": (
+        playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, None, authorization="Basic a.b.c"),
+        "missing_token",
+    ),
+    "a workspace id no workspace can have": (playback_event("ws a!", EXAMPLE_MEDIA_ID, "a.b.c"), "unknown_key"),
+    "a media id no media can have": (playback_event(EXAMPLE_WORKSPACE, "movie 42!", "a.b.c"), "wrong_media"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAYBACK_REQUESTS_REFUSED_BEFORE_VERIFYING))
+def test_playback_refuses_a_request_it_can_tell_is_wrong_with_its_reason(functions: LocalFunctions, name: str) -> None:
+    # Given a playback request the route itself can refuse
+    event, reason = PLAYBACK_REQUESTS_REFUSED_BEFORE_VERIFYING[name]
+    # When the playback function handles it
+    response = functions.invoke("PlaybackFunction", event)
+    # Then it is a refusal in the token-refusal shape naming that reason
+    assert response["statusCode"] in {401, 403}, response["body"]
+    assert neutral.TokenRefusal.model_validate(body(response)).reason == reason
+
+
+def test_playback_takes_a_token_from_an_authorization_bearer_header(functions: LocalFunctions) -> None:
+    # Given a key of the example workspace and a token it signed, sent as Authorization: Bearer
+    created = KeyService(KeyRepository(functions.table), Settings(table_name=functions.table_name)).create_key(
+        Actor.operator(EXAMPLE_WORKSPACE), default_algorithm=Algorithm.ES256
+    )
+    assert created.private_key_pem is not None
+    token = sign(created.private_key_pem, created.key.key_id, EXAMPLE_MEDIA_ID, 300)
+    event = playback_event(EXAMPLE_WORKSPACE, EXAMPLE_MEDIA_ID, None, authorization=f"bearer {token}")
+    # When the playback function handles it / Then it verifies (the scheme's case does not matter)
+    response = functions.invoke("PlaybackFunction", event)
+    assert response["statusCode"] == 200, response["body"]
 
 
 class VerifierHandingOutAnotherWorkspacesKey:
@@ -249,6 +285,48 @@ def test_verify_token_explains_the_example_token_stage_by_stage(functions: Local
     ]
     assert explained.keyId == EXAMPLE_KEY_ID
     assert explained.claims is not None and explained.claims["sub"] == EXAMPLE_MEDIA_ID
+
+
+def verify_token_event(token: str) -> dict[str, Any]:
+    """The example token-debugger request, asking about `token` for the example media."""
+    event = json.loads(json.dumps(EVENTS["verify_token"]))
+    event["body"] = json.dumps({"token": token, "mediaId": EXAMPLE_MEDIA_ID})
+    return event
+
+
+def test_verify_token_reports_every_stage_passed_for_a_token_that_plays(functions: LocalFunctions) -> None:
+    # Given a key of the example workspace and a token it signed for the example media
+    created = KeyService(KeyRepository(functions.table), Settings(table_name=functions.table_name)).create_key(
+        Actor.operator(EXAMPLE_WORKSPACE), default_algorithm=Algorithm.ES256
+    )
+    assert created.private_key_pem is not None
+    token = sign(created.private_key_pem, created.key.key_id, EXAMPLE_MEDIA_ID, 300)
+    # When the token debugger explains it
+    response = functions.invoke("VerifyTokenFunction", verify_token_event(token))
+    # Then the verdict is the playback route's 200, every stage passed, with the key and the claims
+    assert response["statusCode"] == 200, response["body"]
+    explained = neutral.TokenVerdict.model_validate(body(response))
+    assert (explained.verdict.status, explained.verdict.reason) == (200, None)
+    assert explained.verdict.message
+    assert {(check.result, check.reason, check.message) for check in explained.checks} == {("passed", None, None)}
+    assert len(explained.checks) == 8
+    assert explained.keyId == created.key.key_id
+    assert explained.claims is not None and explained.claims["sub"] == EXAMPLE_MEDIA_ID
+
+
+def test_verify_token_reports_a_token_it_cannot_read_as_failing_the_screen(functions: LocalFunctions) -> None:
+    # Given something that is no JWS
+    # When the token debugger explains it
+    response = functions.invoke("VerifyTokenFunction", verify_token_event("not-a-token"))
+    # Then the screen failed saying why, every later stage was skipped, and there is neither key nor claims
+    assert response["statusCode"] == 200, response["body"]
+    explained = neutral.TokenVerdict.model_validate(body(response))
+    assert (explained.verdict.status, explained.verdict.reason) == (401, "malformed")
+    screen, *later = explained.checks
+    assert (screen.stage, screen.result, screen.reason) == ("screen", "failed", "malformed")
+    assert screen.message == explained.verdict.message
+    assert {check.result for check in later} == {"skipped"}
+    assert (explained.keyId, explained.claims) == (None, None)
 
 
 def test_jwks_publishes_the_example_key(functions: LocalFunctions) -> None:

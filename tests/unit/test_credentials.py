@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from signing_keys.credentials import CredentialService, IssuedCredential
+from signing_keys.credentials import MAX_AUTHORIZATION_CHARS, CredentialService, IssuedCredential
 from signing_keys.errors import CredentialNotFound, Unauthenticated
-from signing_keys.models import Scope
+from signing_keys.models import Scope, to_millis
 from signing_keys.store.credential_items import secret_hash
 from signing_keys.store.credentials import CredentialRepository
 from tests.unit.conftest import TABLE_NAME
@@ -91,6 +91,67 @@ def test_a_credential_stored_before_scopes_existed_is_write_scoped(
     assert credentials.authenticate("Bearer legacy-secret").scope is Scope.WRITE
 
 
+def test_a_secret_no_credential_has_is_refused(credentials: CredentialService) -> None:
+    # Given a workspace with a credential
+    issue(credentials)
+    # When a secret none of its credentials has is presented / Then it is refused
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate("Bearer a-secret-nobody-was-issued")
+
+
+@pytest.mark.parametrize(
+    ("length", "accepted"), [(MAX_AUTHORIZATION_CHARS, True), (MAX_AUTHORIZATION_CHARS + 1, False)]
+)
+def test_an_authorization_header_past_its_cap_is_refused_even_around_a_valid_secret(
+    credentials: CredentialService, length: int, accepted: bool
+) -> None:
+    # Given a valid Bearer secret padded with trailing spaces (which the parser strips) to a length
+    issued = issue(credentials)
+    header = f"Bearer {issued.secret}".ljust(length)
+    # When it is presented, Then it is read only up to the cap
+    if accepted:
+        assert credentials.authenticate(header).token_id == issued.token_id
+    else:
+        with pytest.raises(Unauthenticated):
+            credentials.authenticate(header)
+
+
+def test_a_basic_value_with_characters_outside_base64_is_refused(credentials: CredentialService) -> None:
+    # Given a valid Basic value with a character no base64 alphabet has inserted (lenient decoders drop it)
+    issued = issue(credentials)
+    encoded = basic(issued).removeprefix("Basic ")
+    # When it is presented / Then it is refused, not decoded leniently
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate(f"Basic {encoded[:4]}!{encoded[4:]}")
+
+
+def test_basic_with_the_right_secret_under_another_token_id_is_refused(credentials: CredentialService) -> None:
+    # Given a credential, and a Basic value pairing its secret with another token id
+    issued = issue(credentials)
+    forged = base64.b64encode(f"someone-else:{issued.secret}".encode()).decode()
+    # When it is presented / Then the token id must be the secret's own
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate(f"Basic {forged}")
+
+
+def test_a_secret_containing_colons_authenticates_under_basic(credentials: CredentialService) -> None:
+    # Given a credential whose secret contains colons (RFC 7617: the user-id ends at the first one)
+    issued = credentials.issue("ws-a", "tok-colons", "se:cr:et-of-an-import")
+    assert issued is not None
+    # When it is presented as Basic / Then it resolves to its token id
+    assert credentials.authenticate(basic(issued)).token_id == "tok-colons"
+
+
+def test_an_issued_credential_answers_its_workspace_and_scope(credentials: CredentialService) -> None:
+    issued = issue(credentials, Scope.READ)
+    assert (issued.workspace_id, issued.scope) == ("ws-a", Scope.READ)
+
+
+def test_a_rotated_credential_answers_its_workspace(credentials: CredentialService) -> None:
+    rotated = credentials.rotate("ws-a", issue(credentials).token_id)
+    assert rotated.workspace_id == "ws-a"
+
+
 def test_a_disabled_credential_is_refused_and_accepted_again_once_enabled(credentials: CredentialService) -> None:
     # Given a credential
     issued = issue(credentials)
@@ -101,6 +162,15 @@ def test_a_disabled_credential_is_refused_and_accepted_again_once_enabled(creden
     # When it is enabled again, Then it is accepted
     credentials.set_disabled("ws-a", issued.token_id, disabled=False)
     assert credentials.authenticate(basic(issued)).token_id == issued.token_id
+
+
+def test_disabling_a_token_id_leaves_the_workspaces_other_credentials_working(credentials: CredentialService) -> None:
+    # Given two credentials of ws-a
+    disabled, other = issue(credentials), issue(credentials)
+    # When one is disabled
+    credentials.set_disabled("ws-a", disabled.token_id, disabled=True)
+    # Then the other still authenticates
+    assert credentials.authenticate(basic(other)).token_id == other.token_id
 
 
 def test_the_old_secret_works_until_the_grace_period_ends_and_the_new_one_from_the_start(
@@ -175,6 +245,39 @@ def test_a_second_rotation_within_the_grace_never_extends_an_earlier_retirement(
     assert credentials.authenticate(basic(third)).token_id == first.token_id
 
 
+def test_a_second_rotation_within_the_grace_retires_the_secret_the_first_one_issued(
+    credentials: CredentialService, wall_clock: WallClock
+) -> None:
+    # Given a credential rotated with 60 s of grace a second after it was issued, then again with 600 s
+    first = issue(credentials)
+    wall_clock.advance(1)
+    second = credentials.rotate("ws-a", first.token_id, grace_seconds=60)
+    wall_clock.advance(1)
+    third = credentials.rotate("ws-a", first.token_id, grace_seconds=600)
+    # When 600 s have passed
+    wall_clock.advance(600)
+    # Then the second secret has ended too, and only the third works
+    with pytest.raises(Unauthenticated):
+        credentials.authenticate(basic(second))
+    assert credentials.authenticate(basic(third)).token_id == first.token_id
+
+
+def test_a_retired_secrets_item_leaves_the_table_a_day_after_it_stopped_working(
+    credentials: CredentialService, dynamodb: Any
+) -> None:
+    # Given a credential rotated with 60 s of grace
+    issued = issue(credentials)
+    credentials.rotate("ws-a", issued.token_id, grace_seconds=60)
+    # When the retired secret's item is read
+    (retired,) = [
+        item
+        for item in dynamodb.scan(TableName=TABLE_NAME)["Items"]
+        if item["PK"]["S"] == f"CRED#{secret_hash(issued.secret)}"
+    ]
+    # Then the table's TTL removes it a day after its end
+    assert int(retired["ttl"]["N"]) == int(START.timestamp()) + 60 + 86_400
+
+
 def test_listing_shows_every_secret_of_every_token_id_and_no_other_workspace(credentials: CredentialService) -> None:
     # Given two credentials of ws-a, one of them rotated with grace, and one of ws-b
     reader, writer = issue(credentials, Scope.READ), issue(credentials)
@@ -235,6 +338,24 @@ def test_every_lifecycle_change_writes_one_audit_entry_without_the_secret(
     for secret in (issued.secret, rotated.secret):
         assert secret not in text
         assert secret_hash(secret) not in text
+
+
+def test_every_lifecycle_change_is_audited_at_the_services_time(
+    credentials: CredentialService, dynamodb: Any, wall_clock: WallClock
+) -> None:
+    # Given a credential issued, rotated, disabled and enabled, a second apart on the service's clock
+    issued = issue(credentials)
+    wall_clock.advance(1)
+    credentials.rotate("ws-a", issued.token_id)
+    wall_clock.advance(1)
+    credentials.set_disabled("ws-a", issued.token_id, disabled=True)
+    wall_clock.advance(1)
+    credentials.set_disabled("ws-a", issued.token_id, disabled=False)
+    # When the audit entries are read / Then each is dated by that clock, not by the machine's
+    started = to_millis(START)
+    assert [int(entry["createdAt"]["N"]) for entry in audit_items(dynamodb)] == [
+        started + 1000 * second for second in range(4)
+    ]
 
 
 def test_issuing_a_secret_that_exists_writes_nothing(credentials: CredentialService, dynamodb: Any) -> None:

@@ -99,6 +99,20 @@ def test_rotating_to_the_same_public_key_is_invalid_and_changes_nothing(
     assert table_state(key_repository, dynamodb) == before
 
 
+def test_rotating_to_the_public_key_of_another_registered_key_is_invalid_and_changes_nothing(
+    service: KeyService, key_repository: KeyRepository, dynamodb: Any
+) -> None:
+    # Given two keys of ws-a
+    old, other = create(service), create(service)
+    before = table_state(key_repository, dynamodb)
+    # When the first is rotated to the second's public key
+    with pytest.raises(InvalidInput) as refused:
+        service.rotate_key(Actor.operator("ws-a"), old.key_id, public_key=other.public_key_pem)
+    # Then the store's write refuses the taken key id, naming the public key, and nothing changed
+    assert [field.field for field in refused.value.fields] == ["publicKey"]
+    assert table_state(key_repository, dynamodb) == before
+
+
 def test_at_the_limit_rotation_is_refused_and_changes_nothing(
     service: KeyService, key_repository: KeyRepository, dynamodb: Any
 ) -> None:

@@ -13,9 +13,11 @@ import pytest
 
 from signing_keys import audit
 from signing_keys.budget import RESPONSE_MARGIN_SECONDS, InvocationBudget
-from signing_keys.errors import KeyNotFound, ServiceUnavailable
+from signing_keys.errors import InvalidInput, KeyNotFound, ServiceUnavailable
 from signing_keys.models import Actor, Algorithm, AuditAction, AuditEntry, KeyPolicy, KeyUpdate, SigningKey
+from signing_keys.store.audit import AuditRepository
 from signing_keys.store.keys import KeyRepository
+from signing_keys.store.table import Table
 from tests.unit.conftest import TABLE_NAME, ManualClock
 
 KEY_ID = "00000000-0000-8000-8000-00000000000a"
@@ -52,6 +54,20 @@ def test_a_key_its_workspace_counter_and_its_audit_entry_are_written_together(
     item = written[(f"KEY#{KEY_ID}", "KEY")]
     assert (item["GSI1PK"]["S"], item["GSI1SK"]["S"]) == ("WS#ws-a", f"2026-11-25T00:00:00.000Z#{KEY_ID}")
     assert written[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
+
+
+def test_a_key_whose_id_is_taken_is_refused_and_the_stored_one_stays(
+    key_repository: KeyRepository, dynamodb: Any
+) -> None:
+    # Given a disabled key
+    key_repository.add_key(replace(key(), disabled=True), key_limit=10, audit=change())
+    # When the same key (same id: the same public key) is added again, enabled
+    with pytest.raises(InvalidInput):
+        key_repository.add_key(key(), key_limit=10, audit=change())
+    # Then the stored key is still the disabled one, and the workspace still counts one key
+    stored = key_repository.get_key(KEY_ID)
+    assert stored is not None and stored.disabled
+    assert items(dynamodb)[("WS#ws-a", "COUNTER")]["keyCount"]["N"] == "1"
 
 
 def test_a_workspace_lists_only_its_own_keys(key_repository: KeyRepository) -> None:
@@ -129,6 +145,33 @@ def test_a_policy_reads_back_as_written_and_null_removes_it(key_repository: KeyR
     assert {"expiresAt", "allowedMedia"}.isdisjoint(items(dynamodb)[(f"KEY#{KEY_ID}", "KEY")])
 
 
+def test_an_update_of_the_token_lifetime_cap_is_stored(key_repository: KeyRepository) -> None:
+    # Given a key whose tokens may live 600 s
+    key_repository.add_key(
+        replace(key(), policy=KeyPolicy(max_token_lifetime_seconds=600)), key_limit=10, audit=change()
+    )
+    # When its owner lowers the cap to 300 s
+    key_repository.update_key("ws-a", KEY_ID, KeyUpdate(max_token_lifetime_seconds=300), change(AuditAction.KEY_UPDATE))
+    # Then the key reads back with the new cap
+    stored = key_repository.get_key(KEY_ID)
+    assert stored is not None and stored.policy.max_token_lifetime_seconds == 300
+
+
+def test_last_seen_is_not_written_again_within_the_interval_another_write_began(key_repository: KeyRepository) -> None:
+    # Given a key whose use another container recorded at T
+    key_repository.add_key(key(), key_limit=10, audit=change())
+    seen_at_ms = 1_800_000_000_000
+    key_repository.record_last_seen(KEY_ID, seen_at_ms, 60)
+    # When a container records a use 59.999 s later, and another at 60 s
+    key_repository.record_last_seen(KEY_ID, seen_at_ms + 59_999, 60)
+    within = key_repository.get_key(KEY_ID)
+    key_repository.record_last_seen(KEY_ID, seen_at_ms + 60_000, 60)
+    after = key_repository.get_key(KEY_ID)
+    # Then the first is a quiet no-op and the second is written
+    assert within is not None and within.last_seen == datetime.fromtimestamp(seen_at_ms / 1000, UTC)
+    assert after is not None and after.last_seen == datetime.fromtimestamp((seen_at_ms + 60_000) / 1000, UTC)
+
+
 def test_an_update_is_one_transaction(key_repository: KeyRepository, calls: Counter[str]) -> None:
     key_repository.add_key(key(), key_limit=10, audit=change())
     calls.clear()
@@ -177,3 +220,52 @@ def test_a_verification_read_that_stays_unprocessed_is_503(key_repository: KeyRe
     with pytest.raises(ServiceUnavailable):
         key_repository.read_for_verification("ws-a", key_id=KEY_ID, revocation_ids=[])
     assert unprocessed.calls == 4
+
+
+def test_the_audit_trail_lists_newest_first_and_pages_by_its_cursor(
+    key_repository: KeyRepository, table: Table
+) -> None:
+    # Given three keys of ws-a created a minute apart, each with its audit entry
+    created = []
+    for minute in range(3):
+        key_id = f"00000000-0000-8000-8000-00000000001{minute}"
+        entry = audit.permitted_change(
+            Actor.operator("ws-a"),
+            AuditAction.KEY_CREATE,
+            retention_days=90,
+            now=datetime(2026, 11, 25, 12, minute, tzinfo=UTC),
+            key_id=key_id,
+        )
+        key_repository.add_key(key(key_id=key_id), key_limit=10, audit=entry)
+        created.append(key_id)
+    # When the trail is read two entries at a time
+    trail = AuditRepository(table)
+    first = trail.list_audit("ws-a", limit=2, cursor=None)
+    assert first.next_cursor is not None
+    second = trail.list_audit("ws-a", limit=2, cursor=first.next_cursor)
+    # Then the pages hold every entry once, newest first, and the last page says there is no more
+    assert [entry.key_id for entry in first.entries + second.entries] == created[::-1]
+    assert second.next_cursor is None
+
+
+def test_an_audit_entry_reads_back_with_every_field_it_was_written_with(
+    key_repository: KeyRepository, table: Table
+) -> None:
+    # Given a key written with an audit entry that fills every optional field
+    entry = AuditEntry(
+        event_id="0123456789abcdef0123456789abcdef",
+        workspace_id="ws-a",
+        action=AuditAction.KEY_ROTATE,
+        created_at=datetime(2026, 11, 25, 12, 0, 0, 123000, tzinfo=UTC),
+        expires_at=datetime(2027, 2, 23, 12, 0, tzinfo=UTC),
+        token_id="tok-1",
+        source_ip="203.0.113.10",
+        request_id="req-1",
+        key_id=KEY_ID,
+        revocation_id="rev-1",
+        credential_token_id="tok-2",
+        successor_key_id="00000000-0000-8000-8000-00000000000b",
+    )
+    key_repository.add_key(key(), key_limit=10, audit=entry)
+    # When the trail is read / Then the entry is the one written
+    assert AuditRepository(table).list_audit("ws-a", limit=10, cursor=None).entries == [entry]

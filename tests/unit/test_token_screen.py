@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from signing_keys.config import Settings
 from signing_keys.models import Algorithm
 from signing_keys.rejections import Rejection, TokenRejected
-from signing_keys.token_screen import ScreenedToken, screen
+from signing_keys.token_screen import LATEST_NUMERIC_DATE, ScreenedToken, screen
 from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import (
     MEDIA,
@@ -120,6 +120,7 @@ def test_malformed_tokens_are_refused_before_any_lookup(name: str) -> None:
 INVALID_CLAIMS: dict[str, dict[str, Any]] = {
     "exp a string": {"exp": str(LATER)},
     "exp a float": {"exp": LATER + 0.5},
+    "exp a whole float": {"exp": float(LATER)},
     "exp a boolean": {"exp": True},
     "exp negative": {"exp": -1},
     "exp past year 9999": {"exp": 10**12 * 1000},
@@ -137,6 +138,13 @@ INVALID_CLAIMS: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("name", sorted(INVALID_CLAIMS))
 def test_claims_of_the_wrong_type_are_refused_before_any_lookup(name: str) -> None:
     assert reason(compact(HEADER, claims(**INVALID_CLAIMS[name]))) is Rejection.INVALID_CLAIMS
+
+
+@pytest.mark.parametrize(("name", "moment"), [("nbf", 0), ("iat", 0), ("exp", LATEST_NUMERIC_DATE)])
+def test_the_first_and_the_last_second_a_numeric_date_can_name_pass_the_screen(name: str, moment: int) -> None:
+    # Given a token whose date claim is the epoch itself, or the last second of year 9999
+    # When it is screened / Then it is a date like any other (later stages judge whether it is in time)
+    assert reason(compact(HEADER, claims(**{name: moment}))) is None
 
 
 def test_a_token_without_exp_is_refused_before_any_lookup() -> None:

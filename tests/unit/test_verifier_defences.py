@@ -1,6 +1,7 @@
 """Each layer of the verifier's defences alone, so removing one fails a test even where another layer would hide
-it from the API: the tenant check on a key named by `kid`, the exact `media:` audience, the JWKS publishing only
-what the verifier would verify with, and a failed lastSeen write reported rather than swallowed."""
+it from the API: the tenant check on a key named by `kid`, the exact `media:` audience and its precedence over
+`sub`, the JWKS publishing only what the verifier would verify with, and a failed lastSeen write reported rather
+than swallowed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from cryptography.hazmat.primitives import serialization
@@ -19,7 +21,7 @@ from signing_keys.key_ids import key_id_for_pem
 from signing_keys.models import Algorithm, SigningKey
 from signing_keys.rejections import Rejection, TokenRejected
 from signing_keys.verification import TokenVerifier
-from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, MemoryKeys, key_in_hand
+from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, KeyInHand, MemoryKeys, key_in_hand
 
 SETTINGS = Settings(table_name="unused", key_cache_millis=0)
 NOW = 1_800_000_000
@@ -60,6 +62,54 @@ def test_a_media_audience_opens_exactly_its_media_never_a_prefix_or_an_extension
     assert rejection(verifier_over(store), token, media=media) is Rejection.WRONG_MEDIA
 
 
+# How a token binds its media: a `media:` audience alone when it has one (FastPix), else `sub` (Livepeer).
+MEDIA_BINDINGS = {
+    "a media audience, no sub": ({"aud": "media:movie-42", "sub": None}, None),
+    "a media audience among others, no sub": ({"aud": ["https://player.example", "media:movie-42"], "sub": None}, None),
+    "a media audience for another media beside a matching sub": (
+        {"aud": "media:movie-41", "sub": "movie-42"},
+        Rejection.WRONG_MEDIA,
+    ),
+    "no audience and no sub": ({"sub": None}, Rejection.WRONG_MEDIA),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEDIA_BINDINGS))
+def test_a_media_audience_binds_the_token_alone_when_it_has_one(name: str) -> None:
+    # Given a token binding its media as named
+    binding, expected = MEDIA_BINDINGS[name]
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    # When it is verified for movie-42, Then the audience decides where there is one, and claims never disagree
+    assert rejection(verifier_over(store), ours.token(claims(**binding)), media=MEDIA) is expected
+
+
+def signed_without_header_kid(signer: KeyInHand, body: dict[str, Any]) -> str:
+    return jwt.encode(body, signer.private_pem, algorithm=signer.key.algorithm.value)
+
+
+@pytest.mark.parametrize("naming", ["kid claim", "pub claim"])
+def test_a_token_may_name_its_key_in_its_claims_instead_of_its_header(naming: str) -> None:
+    # Given a stored key, and a token without a header kid naming it by a kid claim (FastPix) or a pub claim
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    named = {"kid": ours.key.key_id} if naming == "kid claim" else {"pub": ours.key.public_key_pem}
+    token = signed_without_header_kid(ours, claims(sub=MEDIA, **named))
+    # When it is verified, Then that key verifies it
+    assert rejection(verifier_over(store), token) is None
+
+
+def test_a_token_naming_no_key_is_an_unknown_key() -> None:
+    # Given a token with neither a kid (header or claim) nor a pub claim
+    ours = key_in_hand()
+    store = MemoryKeys()
+    store.put(ours.key)
+    # When it is verified, Then it is refused as naming no key of the workspace
+    assert rejection(verifier_over(store), signed_without_header_kid(ours, claims(sub=MEDIA))) is Rejection.UNKNOWN_KEY
+
+
 def weak_rsa_key(workspace: str = WORKSPACE) -> SigningKey:
     """An RSA key with e = 3, as a table written before uploads were checked could hold."""
     public = rsa.RSAPublicNumbers(3, rsa.generate_private_key(65537, 2048).public_key().public_numbers().n).public_key()
@@ -98,10 +148,12 @@ ACCESS_DENIED = ClientError({"Error": {"Code": "AccessDeniedException", "Message
 
 
 @pytest.mark.parametrize(
-    "error", [ACCESS_DENIED, EndpointConnectionError(endpoint_url="https://dynamodb")], ids=["denied", "unreachable"]
+    ("error", "code"),
+    [(ACCESS_DENIED, "AccessDeniedException"), (EndpointConnectionError(endpoint_url="https://dynamodb"), "")],
+    ids=["denied", "unreachable"],
 )
 def test_a_failed_last_seen_write_still_verifies_and_is_logged_with_its_error(
-    error: Exception, caplog: pytest.LogCaptureFixture
+    error: Exception, code: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a table whose lastSeen write fails (e.g. a policy that denies it)
     ours = key_in_hand()
@@ -115,3 +167,4 @@ def test_a_failed_last_seen_write_still_verifies_and_is_logged_with_its_error(
     assert len(failures) == 1
     assert failures[0].__dict__["key_id"] == ours.key.key_id
     assert failures[0].__dict__["error_type"] == type(error).__name__
+    assert failures[0].__dict__["error_code"] == code

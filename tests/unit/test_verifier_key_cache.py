@@ -170,6 +170,28 @@ def test_last_seen_is_written_at_most_once_per_interval_across_cache_reloads(tab
     assert shown.timestamp() == pytest.approx(1_800_000_120, abs=0.2)
 
 
+def test_last_seen_is_written_again_exactly_one_interval_after_the_last_write() -> None:
+    # Given a key whose use was just recorded (its cache entry kept warm: the cache clock never moves)
+    store, wall = MemoryKeys(), FakeClock()
+    wall.seconds = 1_800_000_000.0
+    signer = key_in_hand()
+    store.put(signer.key)
+    verifier = TokenVerifier(store, SETTINGS, clock=FakeClock(), now=wall)
+    token = signer.token({"iat": int(wall.seconds), "exp": int(wall.seconds) + 3600})
+    assert rejection(verifier, token) is None
+    # When it verifies again just before one interval has passed, and then exactly at it
+    interval = SETTINGS.last_seen_interval_seconds
+    wall.advance(interval - 0.001)
+    assert rejection(verifier, token) is None
+    wall.advance(0.001)
+    assert rejection(verifier, token) is None
+    # Then the second write is the one at the interval
+    assert [seen_ms for _, seen_ms in store.last_seen_writes] == [
+        1_800_000_000_000,
+        1_800_000_000_000 + interval * 1000,
+    ]
+
+
 def _token_naming(kid: str) -> str:
     # Refused at the lookup, before any signature check: an unsigned token is enough to probe the cache.
     header = base64.urlsafe_b64encode(json.dumps({"alg": "ES256", "kid": kid}).encode()).rstrip(b"=").decode()

@@ -1,5 +1,6 @@
-"""The verifier enforces a key's policy (expiry, media scope, token lifetime) with injected clocks; the JWKS
-leaves expired keys out. The table is in memory: only the verifier's logic is under test here."""
+"""The verifier enforces a key's policy (expiry, media scope, token lifetime), the token's own times and the
+deployment's accepted issuers, with injected clocks; the JWKS leaves expired keys out. The table is in memory: only
+the verifier's logic is under test here."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def test_a_scoped_key_opens_only_matching_media(media: str, expected: Rejection 
         (3_600, NOW, Rejection.LIFETIME_TOO_LONG),
         (3_600, None, Rejection.LIFETIME_TOO_LONG),  # without iat: exp - now
         (600, None, None),
+        (300, NOW - 600, Rejection.LIFETIME_TOO_LONG),  # counted from iat, not from now
     ],
 )
 def test_a_key_caps_the_lifetime_of_its_tokens(lifetime: int, issued: float | None, expected: Rejection | None) -> None:
@@ -153,3 +155,44 @@ def test_the_jwks_leaves_out_keys_expired_at_the_time_of_reading() -> None:
 def test_a_key_with_an_expiry_in_the_future_verifies() -> None:
     signer = with_policy(key_in_hand(), expires_at=datetime.fromtimestamp(NOW, UTC) + timedelta(days=1))
     assert Verifying(signer).refusal(token(signer)) is None
+
+
+# A token's times against the wall clock, each boundary with the deployment's clock skew on both sides.
+TIMES = {
+    "expired exactly the skew ago": ({"exp": NOW - SKEW}, Rejection.EXPIRED),
+    "expired less than the skew ago": ({"exp": NOW - SKEW + 1}, None),
+    "not before exactly the skew ahead": ({"nbf": NOW + SKEW}, None),
+    "not before more than the skew ahead": ({"nbf": NOW + SKEW + 1}, Rejection.NOT_YET_VALID),
+    "issued more than the skew ahead": ({"iat": NOW + SKEW + 1}, Rejection.NOT_YET_VALID),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TIMES))
+def test_a_tokens_times_are_judged_with_the_clock_skew(name: str) -> None:
+    # Given a token issued now for 300 s, but for the time named
+    claims, expected = TIMES[name]
+    signer = key_in_hand()
+    presented = signer.token({"iat": int(NOW), "exp": int(NOW) + 300, **{k: int(v) for k, v in claims.items()}})
+    # When it is verified now, Then it is refused with that reason (401) and a message saying why, or verifies
+    refusal = Verifying(signer).refusal(presented)
+    assert reason(refusal) is expected
+    assert refusal is None or (refusal.status == 401 and refusal.message)
+
+
+@pytest.mark.parametrize(
+    ("issuer", "expected"),
+    [
+        ("https://issuer.example", None),
+        ("https://other.example", Rejection.WRONG_ISSUER),
+        (None, Rejection.WRONG_ISSUER),
+    ],
+)
+def test_a_deployment_with_accepted_issuers_refuses_any_other_or_none(
+    issuer: str | None, expected: Rejection | None
+) -> None:
+    # Given a deployment accepting one issuer
+    settings = dataclasses.replace(SETTINGS, allowed_issuers=("https://issuer.example",))
+    signer = key_in_hand()
+    # When a token naming an issuer (or none) is verified, Then only the accepted one verifies
+    refusal = Verifying(signer, settings).refusal(signer.token({"iat": int(NOW), "exp": int(NOW) + 300, "iss": issuer}))
+    assert reason(refusal) is expected

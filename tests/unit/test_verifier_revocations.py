@@ -248,6 +248,31 @@ def test_a_single_use_token_verifies_once(world: World) -> None:
     assert world.rejection(token) is Rejection.SINGLE_USE_REPLAYED
 
 
+def test_a_single_use_token_whose_jti_holds_a_lone_surrogate_verifies_once(world: World) -> None:
+    # Given a single-use token whose jti holds a lone surrogate (JSON's "\ud800"), which strict UTF-8 cannot encode
+    token = world.token(jti="once-\ud800", single_use=True)
+    # When it is presented twice, Then it is spent like any other: once, never a failure
+    assert world.rejection(token) is None
+    assert world.rejection(token) is Rejection.SINGLE_USE_REPLAYED
+
+
+def test_explaining_a_single_use_token_never_spends_it(world: World) -> None:
+    # Given a single-use token
+    token = world.token(jti="once", single_use=True)
+    # When its owner has it explained, Then it would play
+    assert world.verifier.explain(token, WORKSPACE, MEDIA).reason is None
+    # And it still plays once
+    assert world.rejection(token) is None
+
+
+def test_explaining_a_spent_single_use_token_reports_the_replay(world: World) -> None:
+    # Given a single-use token that has played
+    token = world.token(jti="once", single_use=True)
+    assert world.rejection(token) is None
+    # When its owner has it explained, Then the verdict is the replay a viewer would get
+    assert world.verifier.explain(token, WORKSPACE, MEDIA).reason is Rejection.SINGLE_USE_REPLAYED
+
+
 def test_a_single_use_token_adds_one_conditional_write(world: World) -> None:
     world.rejection(world.token())  # key cached, lastSeen written
     world.clocks.advance(0.5)
