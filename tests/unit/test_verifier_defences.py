@@ -6,6 +6,8 @@ than swallowed."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from signing_keys.config import Settings
 from signing_keys.jwks import jwk_set
 from signing_keys.key_ids import key_id_for_pem
-from signing_keys.models import Algorithm, SigningKey
+from signing_keys.models import Algorithm, Revocation, RevocationType, SigningKey
 from signing_keys.rejections import Rejection, TokenRejected
+from signing_keys.store.keys import VerificationItems
 from signing_keys.verification import TokenVerifier
 from tests.unit.verification_support import MEDIA, WORKSPACE, FakeClock, KeyInHand, MemoryKeys, key_in_hand
 
@@ -51,6 +54,27 @@ def test_a_key_of_another_workspace_named_by_kid_is_an_unknown_key_to_this_works
     # When a token it signed (naming it by kid) is verified for ws-a's media
     # Then the verifier itself refuses it: no later layer is needed to keep tenants apart
     assert rejection(verifier_over(store), theirs.token(claims(sub=MEDIA))) is Rejection.UNKNOWN_KEY
+
+
+class RevocationsOfAnotherWorkspace(MemoryKeys):
+    """A table read that answers each revocation id asked for with another workspace's entry of that id."""
+
+    def read_for_verification(
+        self, workspace_id: str, *, key_id: str | None, revocation_ids: Sequence[str]
+    ) -> VerificationItems:
+        read = super().read_for_verification(workspace_id, key_id=key_id, revocation_ids=revocation_ids)
+        foreign = {rid: Revocation(rid, "ws-b", RevocationType.JTI, "order-1", NOW * 1000) for rid in revocation_ids}
+        return replace(read, revocations=foreign)
+
+
+def test_a_revocation_entry_of_another_workspace_revokes_nothing_here() -> None:
+    # Given a read that hands back, for this token's jti, an entry of ws-b (revocation ids are derived from the
+    # workspace, so the table cannot: this is the loader's own check, alone)
+    ours = key_in_hand()
+    store = RevocationsOfAnotherWorkspace()
+    store.put(ours.key)
+    # When ws-a's token with that jti is verified, Then ws-b's entry does not revoke it
+    assert rejection(verifier_over(store), ours.token(claims(jti="order-1"))) is None
 
 
 @pytest.mark.parametrize(("audience", "media"), [("media:movie-42", "movie-4"), ("media:movie-4", "movie-42")])
