@@ -110,7 +110,7 @@ ROTATION_RACE_WORKSPACES = [f"ws-rotate-race-{round_}" for round_ in range(3)]
 # Revocations act workspace-wide (issuedBefore refuses every older token): each scenario gets its own workspace.
 REVOCATION_WORKSPACES = [f"ws-rev-{scenario}" for scenario in ("jti", "viewer", "issuedBefore", "other", "once")]
 # The last review's reproductions (test_review_reproductions.py): one workspace per scenario.
-REVIEW_WORKSPACES = ["ws-review-jwks", "ws-review-slash", "ws-review-escape"]
+REVIEW_WORKSPACES = ["ws-review-jwks", "ws-review-slash", "ws-review-escape", "ws-review-advance"]
 
 
 @pytest.fixture(scope="session")

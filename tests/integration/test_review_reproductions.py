@@ -1,10 +1,11 @@
-"""The last review's reproductions, through the runner over HTTP: a legacy weak key never reaches the public
-JWKS, and a single-use token presented at a non-canonical spelling of its URL is spent only by the request it
-opens (never spent and then denied)."""
+"""The last review's reproductions, through the runner over HTTP: a revoked advance ticket stays revoked (its
+entry never expires), a legacy weak key never reaches the public JWKS, and a single-use token presented at a
+non-canonical spelling of its URL is spent only by the request it opens (never spent and then denied)."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -17,7 +18,7 @@ from signing_keys.models import Actor, Algorithm, AuditAction, SigningKey, utc_n
 from signing_keys.store.keys import KeyRepository
 from signing_keys.store.table import Table
 from signing_keys_tools.tokens import sign
-from tests.integration.conftest import Runner, call, create_livepeer_key, embedded_endpoint
+from tests.integration.conftest import Runner, bearer, call, create_livepeer_key, embedded_endpoint
 
 TABLE = "signing-keys-local-KeysTable"
 
@@ -70,3 +71,21 @@ def test_a_single_use_token_at_a_non_canonical_url_plays_once_then_is_refused(
     assert first[0] == 200, first[2]
     assert json.loads(first[2])["mediaId"] == "movie-42"
     assert second[0] == 403
+
+
+def test_a_revoked_advance_ticket_is_refused_and_its_revocation_never_expires(runner: Runner) -> None:
+    # Given an advance ticket: issued 25 s ahead of now (within the clock skew), valid for an hour, and its jti revoked
+    workspace = "ws-review-advance"
+    key = create_livepeer_key(runner, workspace)
+    token = sign(key["privateKey"], key["id"], "movie-42", 3600, now=time.time() + 25, jti="ticket-7")
+    revoked = call(runner, "POST", "/revocations", authorization=bearer(workspace), body=b'{"jti": "ticket-7"}')
+    assert revoked[0] == 201, revoked[2]
+    # When it is presented
+    status, _, body = call(runner, "GET", f"/workspaces/{workspace}/playback/movie-42?token={token}")
+    # Then it is refused for its jti, and the revocation's item carries no expiry: no later moment lets it play
+    assert (status, json.loads(body)["reason"]) == (403, "jti_revoked")
+    client = boto3.client("dynamodb", endpoint_url=embedded_endpoint(runner), region_name="us-east-1")
+    answer = json.loads(revoked[2])
+    item = client.get_item(TableName=TABLE, Key={"PK": {"S": f"REV#{answer['id']}"}, "SK": {"S": "REV"}})["Item"]
+    assert "ttl" not in item
+    assert answer["expiresAt"] is None
