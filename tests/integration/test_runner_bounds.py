@@ -72,13 +72,13 @@ def test_the_authorizer_cache_keeps_the_newest_identities_up_to_its_bound_and_me
     spellings = list(itertools.islice(bearer_spellings(CACHE_SECRET), SPELLINGS))
 
     def send(authorization: str) -> int:
-        return call(cache_runner, "GET", "/audit-events?limit=1", authorization=authorization)[0]
+        return call(cache_runner, "GET", "/iam/signing-keys/absent", authorization=authorization)[0]
 
     with ThreadPoolExecutor(max_workers=SENDERS) as pool:
-        assert set(pool.map(send, spellings[:AUTHORIZER_CACHE_MAX_ENTRIES])) == {200}
+        assert set(pool.map(send, spellings[:AUTHORIZER_CACHE_MAX_ENTRIES])) == {404}  # authorized; no such key
         full = runner_rss_bytes(cache_runner)
         # When the rest of the 4,000 spellings follow
-        assert set(pool.map(send, spellings[AUTHORIZER_CACHE_MAX_ENTRIES:])) == {200}
+        assert set(pool.map(send, spellings[AUTHORIZER_CACHE_MAX_ENTRIES:])) == {404}
     grown = runner_rss_bytes(cache_runner) - full
     # Then the cache holds the newest bound's worth and no more: a spelling just inside it is still cached, one just
     # outside it was evicted (eight senders at once store neighbouring spellings in any order, hence the margin)
