@@ -122,7 +122,8 @@ lint: install
 # integration's few long files first, so that no worker is left with one at the end. Branch coverage of the first
 # run only ([tool.coverage] in pyproject.toml: the test processes, not the runners they start): the serial tests
 # drive runners over HTTP and added nothing to it (7,476 statements, 1,246 missed, 128 partial branches with or
-# without them), and their bounds are judged without a tracer in the test process. Both runs record every DynamoDB request for `make iam`.
+# without them), and their bounds are judged without a tracer in the test process. Both runs record every
+# DynamoDB request for `make iam`.
 PARALLEL := -n auto --dist loadfile --no-loadscope-reorder tests/integration tests/api tests/handler tests/unit
 
 pytest: install $(IAM_EVALUATOR)
